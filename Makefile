@@ -1,0 +1,82 @@
+# box: build, rootfs and test entry points. See docs/cli-contract.md.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := all
+# Targets depend on each other in order (deps, then build, then rootfs);
+# parallelism happens inside cmake --build.
+.NOTPARALLEL:
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+NPROC      := $(shell nproc 2>/dev/null || echo 2)
+BOX        := $(BUILD_DIR)/box
+ROOTFS_DIR ?= rootfs
+CMD        ?= echo hello from box; uname -a; id; cat /etc/os-release | head -1
+
+# Files checked by `make lint`. Bats files are checked as bash.
+LINT_SH   := $(wildcard hack/*.sh) $(wildcard .ci/run)
+LINT_BATS := $(wildcard test/*.bats) $(wildcard test/helpers.bash)
+
+# Single-quote $(1) for the shell.
+shquote = '$(subst ','\'',$(1))'
+
+.PHONY: all deps build rootfs test test-unit test-rootless run lint clean bench
+
+all: build
+
+deps:
+	@if ! hack/install-deps.sh --check >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    hack/install-deps.sh; \
+	  else \
+	    hack/install-deps.sh --check >&2 || true; \
+	    echo "make: some dependencies are missing; install them with: sudo hack/install-deps.sh" >&2; \
+	  fi; \
+	fi
+
+# Configure only when there is no cache yet (or a previous configure failed
+# before generating build files); cmake --build re-runs cmake when needed.
+build:
+	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ] || \
+	    { [ ! -f $(BUILD_DIR)/Makefile ] && [ ! -f $(BUILD_DIR)/build.ninja ]; }; then \
+	  cmake -S runtime -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
+	fi
+	cmake --build $(BUILD_DIR) -j$(NPROC)
+
+rootfs:
+	ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/fetch-rootfs.sh
+
+test: deps build rootfs
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test.sh
+
+test-unit: build
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) BOX_UNIT_ONLY=1 hack/test.sh
+
+test-rootless: deps build rootfs
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) BOX_ROOTLESS_ONLY=1 hack/test.sh
+
+# Run one container from the test rootfs: make run CMD='ls -l /'
+run: deps build rootfs
+	@bundle="$(abspath $(BUILD_DIR))/run-bundle"; \
+	mkdir -p "$$bundle"; \
+	if [ ! -d "$$bundle/rootfs" ]; then cp -a $(ROOTFS_DIR)/rootfs "$$bundle/rootfs"; fi; \
+	rm -f "$$bundle/config.json"; \
+	$(BOX) spec --bundle "$$bundle"; \
+	jq --arg cmd $(call shquote,$(value CMD)) \
+	  '.process.args = ["sh", "-c", $$cmd] | .process.terminal = false' \
+	  "$$bundle/config.json" > "$$bundle/config.json.tmp"; \
+	mv "$$bundle/config.json.tmp" "$$bundle/config.json"; \
+	$(BOX) --root "$(abspath $(BUILD_DIR))/run-state" run --bundle "$$bundle" run-$$$$
+
+lint:
+	@command -v shellcheck >/dev/null || { echo "make: shellcheck is not installed (apt-get install shellcheck)" >&2; exit 1; }
+	shellcheck $(LINT_SH)
+	$(if $(strip $(LINT_BATS)),shellcheck -s bash $(LINT_BATS))
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+bench: build rootfs
+	@if [ -x hack/bench.sh ]; then hack/bench.sh; \
+	elif [ -f hack/bench.sh ]; then bash hack/bench.sh; \
+	else echo "make: no hack/bench.sh"; fi

@@ -1,0 +1,377 @@
+#include "cgroups.hpp"
+
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <csignal>
+#include <fstream>
+#include <linux/magic.h>
+#include <sstream>
+#include <thread>
+
+#include "error.hpp"
+#include "files.hpp"
+#include "log.hpp"
+
+namespace box {
+namespace {
+
+bool is_v2_dir(const std::string& dir) { return ::access((dir + "/cgroup.controllers").c_str(), F_OK) == 0; }
+
+std::string hierarchy_of(const std::string& dir, const std::vector<Hierarchy>& hs, const Hierarchy** out) {
+    for (const auto& h : hs)
+        if (dir.rfind(h.mountpoint + "/", 0) == 0) {
+            *out = &h;
+            return dir.substr(h.mountpoint.size());
+        }
+    *out = nullptr;
+    return {};
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// Our own cgroup in each hierarchy, from /proc/self/cgroup ("ID:controllers:/path").
+std::string own_path(const Hierarchy& h) {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line)) {
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (h.v2 && ctrls.empty()) return path;
+        if (!h.v2 && !ctrls.empty()) {
+            std::stringstream ss(ctrls);
+            std::string c;
+            while (std::getline(ss, c, ','))
+                if (has(h.controllers, c)) return path;
+        }
+    }
+    return "/";
+}
+
+void write_cg(const std::string& dir, const std::string& file, const std::string& value) {
+    write_file(dir + "/" + file, value);
+}
+
+// cpuset children start empty on v1; a process cannot join until cpus and mems are set.
+void inherit_cpuset(const std::string& dir) {
+    auto parent = dir.substr(0, dir.rfind('/'));
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+        std::string cur;
+        if (!try_read_file(dir + "/" + f, cur) || cur.find_first_not_of(" \n") != std::string::npos) continue;
+        std::string p;
+        if (try_read_file(parent + "/" + f, p)) write_cg(dir, f, p);
+    }
+}
+
+std::string v1_device_rule(const DeviceRule& r) {
+    auto num = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
+    return std::string(1, r.type) + " " + num(r.major) + ":" + num(r.minor) + " " + r.access;
+}
+
+// runc's default allow-list, applied after the config's own rules.
+std::vector<DeviceRule> default_device_rules() {
+    return {
+        {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"}, {true, 'c', 1, 3, "rwm"},  {true, 'c', 1, 8, "rwm"},
+        {true, 'c', 1, 7, "rwm"}, {true, 'c', 5, 0, "rwm"}, {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},
+        {true, 'c', 5, 1, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
+    };
+}
+
+// cpu.shares (2..262144) to cpu.weight (1..10000), as runc and crun convert it.
+uint64_t shares_to_weight(uint64_t shares) {
+    if (shares == 0) return 0;
+    return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
+    if (has(h.controllers, "devices") && !r.devices.empty()) {
+        auto rules = r.devices;
+        auto defaults = default_device_rules();
+        rules.insert(rules.end(), defaults.begin(), defaults.end());
+        for (const auto& rule : rules) {
+            if (rule.type == 'a' && !rule.allow) {
+                write_cg(dir, "devices.deny", "a");
+                continue;
+            }
+            write_cg(dir, rule.allow ? "devices.allow" : "devices.deny", v1_device_rule(rule));
+        }
+    }
+    if (has(h.controllers, "memory")) {
+        if (r.memory_limit) write_cg(dir, "memory.limit_in_bytes", std::to_string(*r.memory_limit));
+        if (r.memory_reservation) write_cg(dir, "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation));
+        if (r.memory_swap) write_cg(dir, "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap));
+        if (r.memory_swappiness) write_cg(dir, "memory.swappiness", std::to_string(*r.memory_swappiness));
+        if (r.disable_oom_killer && *r.disable_oom_killer) write_cg(dir, "memory.oom_control", "1");
+    }
+    if (has(h.controllers, "cpu")) {
+        if (r.cpu_shares) write_cg(dir, "cpu.shares", std::to_string(*r.cpu_shares));
+        if (r.cpu_period) write_cg(dir, "cpu.cfs_period_us", std::to_string(*r.cpu_period));
+        if (r.cpu_quota) write_cg(dir, "cpu.cfs_quota_us", std::to_string(*r.cpu_quota));
+    }
+    if (has(h.controllers, "cpuset")) {
+        if (r.cpu_cpus) write_cg(dir, "cpuset.cpus", *r.cpu_cpus);
+        if (r.cpu_mems) write_cg(dir, "cpuset.mems", *r.cpu_mems);
+    }
+    if (has(h.controllers, "pids") && r.pids_limit)
+        write_cg(dir, "pids.max", *r.pids_limit < 0 ? "max" : std::to_string(*r.pids_limit));
+}
+
+void apply_v2(const std::string& dir, const Hierarchy& h, const Resources& r) {
+    auto need = [&](const char* ctrl, const char* field) {
+        if (!has(h.controllers, ctrl))
+            throw Error(std::string("linux.resources.") + field + ": the " + ctrl + " controller is not available on cgroup v2 here");
+    };
+    auto lim = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
+    if (r.memory_limit) need("memory", "memory.limit"), write_cg(dir, "memory.max", lim(*r.memory_limit));
+    if (r.memory_reservation) need("memory", "memory.reservation"), write_cg(dir, "memory.low", lim(*r.memory_reservation));
+    if (r.memory_swap) {
+        need("memory", "memory.swap");
+        // v1 swap is memory+swap; v2 counts swap alone.
+        int64_t swap = *r.memory_swap;
+        if (swap > 0 && r.memory_limit && *r.memory_limit > 0) swap -= *r.memory_limit;
+        write_cg(dir, "memory.swap.max", lim(swap));
+    }
+    if (r.cpu_shares) need("cpu", "cpu.shares"), write_cg(dir, "cpu.weight", std::to_string(shares_to_weight(*r.cpu_shares)));
+    if (r.cpu_quota || r.cpu_period) {
+        need("cpu", "cpu.quota");
+        std::string quota = r.cpu_quota && *r.cpu_quota > 0 ? std::to_string(*r.cpu_quota) : "max";
+        write_cg(dir, "cpu.max", quota + " " + std::to_string(r.cpu_period.value_or(100000)));
+    }
+    if (r.cpu_cpus) need("cpuset", "cpu.cpus"), write_cg(dir, "cpuset.cpus", *r.cpu_cpus);
+    if (r.cpu_mems) need("cpuset", "cpu.mems"), write_cg(dir, "cpuset.mems", *r.cpu_mems);
+    if (r.pids_limit) need("pids", "pids.limit"), write_cg(dir, "pids.max", lim(*r.pids_limit));
+    for (const auto& [k, v] : r.unified) write_cg(dir, k, v);
+}
+
+}  // namespace
+
+const char* cgroup_mode_name(CgroupMode m) {
+    switch (m) {
+        case CgroupMode::V1: return "v1";
+        case CgroupMode::V2: return "v2";
+        case CgroupMode::Hybrid: return "hybrid";
+        case CgroupMode::None: return "none";
+    }
+    return "none";
+}
+
+CgroupMode detect_cgroup_mode() {
+    struct statfs fs {};
+    if (::statfs("/sys/fs/cgroup", &fs) < 0) return CgroupMode::None;
+    if (fs.f_type == CGROUP2_SUPER_MAGIC) return CgroupMode::V2;
+    if (fs.f_type != TMPFS_MAGIC) return CgroupMode::None;
+    if (::statfs("/sys/fs/cgroup/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) return CgroupMode::Hybrid;
+    return CgroupMode::V1;
+}
+
+std::vector<Hierarchy> cgroup_hierarchies() {
+    static const std::vector<Hierarchy> cached = [] {
+        std::vector<Hierarchy> out;
+        std::ifstream in("/proc/self/mountinfo");
+        std::string line;
+        while (std::getline(in, line)) {
+            // ... mountpoint ... - fstype source superoptions
+            std::istringstream ss(line);
+            std::string f[5];
+            for (auto& x : f) ss >> x;
+            std::string mountpoint = f[4];
+            auto dash = line.find(" - ");
+            if (dash == std::string::npos) continue;
+            std::istringstream tail(line.substr(dash + 3));
+            std::string fstype, source, opts;
+            tail >> fstype >> source >> opts;
+            if (mountpoint.rfind("/sys/fs/cgroup", 0) != 0) continue;
+            Hierarchy h;
+            h.mountpoint = mountpoint;
+            if (fstype == "cgroup2") {
+                h.v2 = true;
+                std::string ctrls;
+                if (try_read_file(mountpoint + "/cgroup.controllers", ctrls)) {
+                    std::istringstream cs(ctrls);
+                    std::string c;
+                    while (cs >> c) h.controllers.push_back(c);
+                }
+            } else if (fstype == "cgroup") {
+                std::istringstream os(opts);
+                std::string o;
+                while (std::getline(os, o, ','))
+                    if (o != "rw" && o != "ro" && o.find("relatime") == std::string::npos &&
+                        o.rfind("release_agent", 0) != 0 && o != "clone_children" && o != "xattr" &&
+                        o != "nosuid" && o != "nodev" && o != "noexec")
+                        h.controllers.push_back(o);
+            } else {
+                continue;
+            }
+            bool dup = false;
+            for (const auto& e : out) dup = dup || e.mountpoint == h.mountpoint;
+            if (!dup) out.push_back(h);
+        }
+        return out;
+    }();
+    return cached;
+}
+
+std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const std::string& id, bool systemd) {
+    if (systemd || (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')) {
+        if (::access("/run/systemd/system", F_OK) != 0)
+            throw Error("linux.cgroupsPath " + quote(cgroups_path) +
+                        ": the systemd form slice:prefix:name needs systemd, which is not running on this host");
+        throw Error("linux.cgroupsPath " + quote(cgroups_path) + ": the systemd cgroup driver is not supported yet");
+    }
+    std::string p = cgroups_path.empty() ? "/box/" + id : cgroups_path;
+    // Reject escapes from the hierarchy before touching any file.
+    std::stringstream ss(p);
+    std::string part;
+    while (std::getline(ss, part, '/'))
+        if (part == ".." || part == ".") throw Error("linux.cgroupsPath " + quote(cgroups_path) + ": must not contain \"..\" or \".\"");
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+}
+
+std::vector<std::string> ContainerCgroup::create(const std::string& path, const std::optional<Resources>& resources) {
+    std::vector<std::string> created;  // leaf directories
+    std::vector<std::string> made;     // every directory we made, to undo on failure
+    try {
+        for (const auto& h : cgroup_hierarchies()) {
+            std::string rel = path[0] == '/' ? path : own_path(h) + "/" + path;
+            std::string dir = h.mountpoint + (rel == "/" ? "" : rel);
+            // Walk down from the mount point so that each new level is prepared (cpuset, v2 controllers).
+            std::string cur = h.mountpoint;
+            std::stringstream ss(rel);
+            std::string part;
+            while (std::getline(ss, part, '/')) {
+                if (part.empty()) continue;
+                if (h.v2) {
+                    // Delegate the parent's controllers so the child can use them.
+                    std::string avail;
+                    if (try_read_file(cur + "/cgroup.controllers", avail)) {
+                        std::istringstream cs(avail);
+                        std::string c, enable;
+                        while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
+                        if (!enable.empty()) {
+                            try { write_cg(cur, "cgroup.subtree_control", enable); } catch (const Error&) {}
+                        }
+                    }
+                }
+                cur += "/" + part;
+                if (::mkdir(cur.c_str(), 0755) == 0) {
+                    made.push_back(cur);
+                    if (has(h.controllers, "cpuset") && !h.v2) inherit_cpuset(cur);
+                } else if (errno != EEXIST) {
+                    throw_errno("creating cgroup " + cur);
+                }
+            }
+            created.push_back(dir);
+            if (resources) {
+                if (h.v2 && !is_v2_dir(dir)) continue;
+                if (h.v2) {
+                    if (detect_cgroup_mode() == CgroupMode::V2) apply_v2(dir, h, *resources);
+                } else {
+                    apply_v1(dir, h, *resources);
+                }
+            }
+        }
+        if (resources && !resources->unified.empty() && detect_cgroup_mode() != CgroupMode::V2)
+            throw Error("linux.resources.unified: needs a cgroup v2 host (this one is " +
+                        std::string(cgroup_mode_name(detect_cgroup_mode())) + ")");
+    } catch (...) {
+        for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+        throw;
+    }
+    return created;
+}
+
+void ContainerCgroup::add_process(const std::vector<std::string>& dirs, pid_t pid) {
+    for (const auto& dir : dirs) write_cg(dir, "cgroup.procs", std::to_string(pid));
+}
+
+void ContainerCgroup::apply(const std::vector<std::string>& dirs, const Resources& resources) {
+    auto hs = cgroup_hierarchies();
+    for (const auto& dir : dirs) {
+        const Hierarchy* h = nullptr;
+        hierarchy_of(dir, hs, &h);
+        if (!h) continue;
+        if (h->v2) {
+            if (detect_cgroup_mode() == CgroupMode::V2) apply_v2(dir, *h, resources);
+        } else {
+            apply_v1(dir, *h, resources);
+        }
+    }
+}
+
+std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
+    std::vector<pid_t> out;
+    for (const auto& dir : dirs) {
+        std::string text;
+        if (!try_read_file(dir + "/cgroup.procs", text)) continue;
+        std::istringstream ss(text);
+        pid_t p;
+        while (ss >> p) out.push_back(p);
+        return out;  // every hierarchy holds the same processes
+    }
+    return out;
+}
+
+bool cgroup_is_frozen(const std::vector<std::string>& dirs) {
+    for (const auto& dir : dirs) {
+        std::string v;
+        if (try_read_file(dir + "/freezer.state", v)) return v.rfind("FROZEN", 0) == 0 || v.rfind("FREEZING", 0) == 0;
+    }
+    for (const auto& dir : dirs) {
+        std::string v;
+        if (try_read_file(dir + "/cgroup.freeze", v)) return !v.empty() && v[0] == '1';
+    }
+    return false;
+}
+
+void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen) {
+    for (const auto& dir : dirs) {
+        if (::access((dir + "/freezer.state").c_str(), F_OK) == 0) {
+            write_cg(dir, "freezer.state", frozen ? "FROZEN" : "THAWED");
+            // Wait for the transition so that a following `state` tells the truth.
+            for (int i = 0; i < 1000; ++i) {
+                std::string v;
+                try_read_file(dir + "/freezer.state", v);
+                if (v.rfind(frozen ? "FROZEN" : "THAWED", 0) == 0) return;
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+            throw Error(std::string("cgroup freezer did not reach ") + (frozen ? "FROZEN" : "THAWED") + " in " + dir);
+        }
+    }
+    for (const auto& dir : dirs) {
+        if (::access((dir + "/cgroup.freeze").c_str(), F_OK) == 0) {
+            write_cg(dir, "cgroup.freeze", frozen ? "1" : "0");
+            return;
+        }
+    }
+    throw Error("no freezer: neither the v1 freezer controller nor cgroup.freeze is available");
+}
+
+void cgroup_destroy(const std::vector<std::string>& dirs) {
+    for (const auto& dir : dirs) {
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
+            if (errno != EBUSY) {
+                log::warn("removing cgroup " + dir + ": " + std::strerror(errno));
+                break;
+            }
+            // Something is still inside (a process without a pid namespace): thaw and kill it.
+            for (pid_t p : cgroup_pids({dir})) ::kill(p, SIGKILL);
+            std::string v;
+            if (try_read_file(dir + "/freezer.state", v) && v.rfind("THAWED", 0) != 0) {
+                try { write_cg(dir, "freezer.state", "THAWED"); } catch (const Error&) {}
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        // Remove the default parent (/box) when it has become empty.
+        auto parent = dir.substr(0, dir.rfind('/'));
+        if (parent.size() > 4 && parent.compare(parent.size() - 4, 4, "/box") == 0) ::rmdir(parent.c_str());
+    }
+}
+
+}  // namespace box

@@ -1,0 +1,387 @@
+#include "container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "cgroups.hpp"
+#include "error.hpp"
+#include "files.hpp"
+#include "handshake.hpp"
+#include "init.hpp"
+#include "log.hpp"
+#include "namespaces.hpp"
+#include "proc.hpp"
+#include "seccomp.hpp"
+#include "signals.hpp"
+#include "sysctl.hpp"
+
+namespace box {
+namespace {
+
+// Signals `box run` passes on to the container instead of acting on them itself.
+constexpr int kForwarded[] = {SIGHUP, SIGINT,  SIGQUIT,   SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+                              SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
+
+std::string absolute_dir(const std::string& dir) {
+    std::string d = dir.empty() ? "." : dir;
+    char resolved[PATH_MAX];
+    if (!::realpath(d.c_str(), resolved)) throw Error("bundle " + quote(d) + " does not exist");
+    struct stat st {};
+    if (::stat(resolved, &st) < 0 || !S_ISDIR(st.st_mode)) throw Error("bundle " + quote(d) + " is not a directory");
+    return resolved;
+}
+
+// Checks everything that can be checked before a single file or process is created.
+void validate_for_create(const Spec& spec, const CreateOptions& opts) {
+    if (!spec.process) throw Error("config.json: process: required field is missing");
+    if (!spec.linux.find_namespace("mount")) throw Error("config.json: linux.namespaces: a mount namespace is required");
+    if (!spec.hooks.empty()) throw Error("config.json: hooks: not supported by box yet");
+    if (spec.process->terminal && opts.console_socket.empty())
+        throw Error("config.json: process.terminal is true but no --console-socket was given");
+    if (!spec.process->terminal && !opts.console_socket.empty())
+        throw Error("--console-socket was given but config.json process.terminal is false");
+    if (!spec.process->apparmor_profile.empty())
+        throw Error("config.json: process.apparmorProfile: AppArmor is not supported by box on this host");
+    if (!spec.process->selinux_label.empty())
+        throw Error("config.json: process.selinuxLabel: SELinux is not supported by box on this host");
+    bool userns = spec.linux.find_namespace("user") != nullptr;
+    if (!userns && (!spec.linux.uid_mappings.empty() || !spec.linux.gid_mappings.empty()))
+        throw Error("config.json: linux.uidMappings: id mappings need a user namespace in linux.namespaces");
+    if (userns && spec.linux.find_namespace("user")->path.empty() && spec.linux.uid_mappings.empty())
+        throw Error("config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
+    const Namespace* uts = spec.linux.find_namespace("uts");
+    if (!spec.hostname.empty() && (!uts || !uts->path.empty()))
+        throw Error("config.json: hostname: setting the hostname needs a new uts namespace");
+    check_namespace_paths(spec.linux);
+    validate_sysctls(spec.linux);
+    if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);
+    if (::geteuid() != 0 && !userns) throw Error("running without root needs a user namespace (see box spec --rootless)");
+}
+
+UniqueFd connect_console_socket(const std::string& path) {
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno("creating a socket for --console-socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket " + quote(path) + ": path too long");
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("--console-socket " + quote(path));
+    return sock;
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return;
+    std::string abs = path[0] == '/' ? path : std::string(::getcwd(nullptr, 0) ?: ".") + "/" + path;
+    write_file_atomic(abs, std::to_string(pid), 0644);
+}
+
+// Undo for a create that failed half-way: kill init, remove cgroups and the state directory.
+class CreateRollback {
+public:
+    CreateRollback(const StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+    ~CreateRollback() {
+        if (done_) return;
+        if (child_ > 0) {
+            ::kill(child_, SIGKILL);
+            while (::waitpid(child_, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        }
+        if (!cgroups_.empty()) cgroup_destroy(cgroups_);
+        if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
+        try {
+            store_.remove(id_);
+        } catch (const Error& e) {
+            log::warn(e.what());
+        }
+    }
+    void set_child(pid_t pid) { child_ = pid; }
+    void set_cgroups(std::vector<std::string> dirs) { cgroups_ = std::move(dirs); }
+    void set_pid_file(std::string path) { pid_file_ = std::move(path); }
+    void dismiss() { done_ = true; }
+
+private:
+    const StateStore& store_;
+    std::string id_;
+    pid_t child_ = -1;
+    std::vector<std::string> cgroups_;
+    std::string pid_file_;
+    bool done_ = false;
+};
+
+int exit_code_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
+}
+
+}  // namespace
+
+std::string default_state_root() {
+    if (::geteuid() == 0) return "/run/box";
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) return std::string(xdg) + "/box";
+    return "/tmp/box-" + std::to_string(::geteuid());
+}
+
+pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) {
+    validate_container_id(opts.id);
+    std::string bundle = absolute_dir(opts.bundle);
+    Spec spec = load_bundle_spec(bundle);
+    validate_for_create(spec, opts);
+    bool rootless = ::geteuid() != 0;
+    std::string cgroup_path = ContainerCgroup::resolve_path(spec.linux.cgroups_path, opts.id, systemd_cgroup_);
+    UniqueFd console;
+    if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
+
+    store_.create_dir(opts.id);
+    CreateRollback rollback(store_, opts.id);
+    ContainerState st;
+    st.id = opts.id;
+    st.bundle = bundle;
+    st.rootfs = spec.root_path;
+    st.annotations = spec.annotations;
+    st.owner = ::geteuid();
+    st.creator_pid = ::getpid();
+    st.creator_start_time = process_start_time(st.creator_pid).value_or(0);
+    st.created = now_rfc3339_nanos();
+
+    // Rootless without a delegated cgroup: run without one, unless limits were asked for.
+    if (!rootless || (spec.linux.resources && (spec.linux.resources->memory_limit || spec.linux.resources->pids_limit ||
+                                              spec.linux.resources->cpu_quota || spec.linux.resources->cpu_shares))) {
+        try {
+            st.cgroup_dirs = ContainerCgroup::create(cgroup_path, spec.linux.resources);
+        } catch (const Error& e) {
+            if (!rootless) throw;
+            throw Error(std::string("cgroup resources were requested but cannot be set without root: ") + e.what());
+        }
+    } else {
+        try {
+            st.cgroup_dirs = ContainerCgroup::create(cgroup_path, std::nullopt);
+        } catch (const Error& e) {
+            log::debug(std::string("rootless: running without a cgroup: ") + e.what());
+        }
+    }
+    rollback.set_cgroups(st.cgroup_dirs);
+    store_.save(st);
+
+    UniqueFd state_dir(::open(store_.dir(opts.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!state_dir) throw_errno("opening the state directory");
+    if (wait_for_start) {
+        if (::mkfifoat(state_dir.get(), "exec.fifo", 0622) < 0) throw_errno("creating exec.fifo");
+        ::fchmodat(state_dir.get(), "exec.fifo", 0622, 0);
+    }
+
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+
+    const Namespace* pidns = spec.linux.find_namespace("pid");
+    const Namespace* userns = spec.linux.find_namespace("user");
+    // A pid namespace must be entered before the child exists: this process is short-lived.
+    if (pidns && !pidns->path.empty()) join_namespace(*pidns);
+    int clone_flags = 0;
+    if (pidns && pidns->path.empty()) clone_flags |= CLONE_NEWPID;
+    if (userns && userns->path.empty()) clone_flags |= CLONE_NEWUSER;
+    int unshare_flags = new_namespace_flags(spec.linux) & ~(CLONE_NEWPID | CLONE_NEWUSER);
+
+    std::fflush(nullptr);
+    pid_t child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+    if (child < 0) throw_errno("creating the container process");
+    if (child == 0) {
+        parent_sock.reset();
+        InitContext ctx;
+        ctx.spec = &spec;
+        ctx.bundle = bundle;
+        ctx.sync_fd = child_sock.get();
+        ctx.state_dir_fd = state_dir.get();
+        ctx.console_socket_fd = console ? console.get() : -1;
+        ctx.cgroup_dirs = st.cgroup_dirs;
+        ctx.unshare_flags = unshare_flags;
+        run_container_init(ctx);
+    }
+    rollback.set_child(child);
+    child_sock.reset();
+    console.reset();
+
+    bool setgroups_allowed = true;
+    if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
+    if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, child);
+    send_message(parent_sock.get(), {MsgType::Go, setgroups_allowed ? "" : "nosetgroups"});
+
+    auto reply = recv_message(parent_sock.get());
+    if (!reply) throw Error("the container's init exited during setup");
+    if (reply->type == MsgType::Error) throw Error(reply->payload);
+    if (reply->type != MsgType::Ready) throw Error("unexpected message from the container's init");
+
+    st.phase = "created";
+    st.pid = child;
+    st.pid_start_time = process_start_time(child).value_or(0);
+    st.config = Json::object();
+    store_.save(st);
+    if (!opts.pid_file.empty()) {
+        rollback.set_pid_file(opts.pid_file);
+        write_pid_file(opts.pid_file, child);
+    }
+    send_message(parent_sock.get(), {MsgType::Ack, wait_for_start ? "" : "start"});
+    rollback.dismiss();
+    log::debug("created container " + opts.id + " with init pid " + std::to_string(child) + " (cgroup " +
+               cgroup_mode_name(detect_cgroup_mode()) + ")");
+    return child;
+}
+
+void Runtime::create(const CreateOptions& opts) { create_container(opts, true); }
+
+void Runtime::start(const std::string& id) {
+    ContainerLock lock(store_, id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status != Status::Created)
+        throw Error("cannot start container " + quote(id) + ": it is " + status_name(status) + ", not created");
+    UniqueFd fifo(::open(store_.fifo_path(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fifo) throw_errno("cannot start container " + quote(id) + ": opening exec.fifo");
+    for (;;) {
+        pollfd p{fifo.get(), POLLIN, 0};
+        int r = ::poll(&p, 1, 100);
+        if (r < 0 && errno != EINTR) throw_errno("waiting for the container's init");
+        if (r > 0 && (p.revents & POLLIN)) {
+            char c;
+            if (::read(fifo.get(), &c, 1) == 1) break;
+        }
+        if (!process_is(st.pid, st.pid_start_time)) throw Error("cannot start container " + quote(id) + ": its init has exited");
+    }
+    ::unlink(store_.fifo_path(id).c_str());
+}
+
+Json Runtime::state(const std::string& id) const {
+    validate_container_id(id);
+    ContainerState st = store_.load(id);
+    return oci_state_json(st, store_.status(st));
+}
+
+void Runtime::kill(const std::string& id, int sig, bool all) {
+    validate_container_id(id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status == Status::Stopped) throw Error("cannot kill container " + quote(id) + ": it is stopped");
+    if (all && !st.cgroup_dirs.empty()) {
+        for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
+    } else {
+        UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
+        if (!pidfd) throw Error("cannot kill container " + quote(id) + ": it is stopped");
+        pidfd_signal(pidfd.get(), sig);
+    }
+    // A frozen process cannot act on a signal; SIGKILL must still end a paused container.
+    if (status == Status::Paused && sig == SIGKILL) cgroup_set_frozen(st.cgroup_dirs, false);
+}
+
+void Runtime::destroy(const ContainerState& st) {
+    UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
+    if (pidfd) {
+        pidfd_signal(pidfd.get(), SIGKILL);
+        if (!st.cgroup_dirs.empty() && cgroup_is_frozen(st.cgroup_dirs)) cgroup_set_frozen(st.cgroup_dirs, false);
+        if (!pidfd_wait_exit(pidfd.get(), 10000)) throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
+    }
+    if (!st.cgroup_dirs.empty()) cgroup_destroy(st.cgroup_dirs);
+    store_.remove(st.id);
+}
+
+void Runtime::remove(const std::string& id, bool force) {
+    ContainerLock lock(store_, id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if ((status == Status::Running || status == Status::Paused || status == Status::Creating) && !force)
+        throw Error("cannot delete container " + quote(id) + ": it is " + status_name(status) + " (use --force)");
+    destroy(st);
+}
+
+int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
+    if (detach) {
+        create_container(opts, false);
+        return 0;
+    }
+    // Block the signals we forward before the child exists, so none is lost in between.
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (int s : kForwarded) sigaddset(&set, s);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    pid_t child = create_container(opts, false);
+    int code = 1;
+    for (;;) {
+        siginfo_t info{};
+        int sig = sigwaitinfo(&set, &info);
+        if (sig < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for signals");
+        }
+        if (sig == SIGCHLD) {
+            int status = 0;
+            pid_t r = ::waitpid(child, &status, WNOHANG);
+            if (r == child) {
+                code = exit_code_of(status);
+                break;
+            }
+            continue;
+        }
+        ::kill(child, sig);
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!keep) {
+        try {
+            ContainerLock lock(store_, opts.id);
+            destroy(store_.load(opts.id));
+        } catch (const Error& e) {
+            log::warn(std::string("cleaning up after run: ") + e.what());
+        }
+    }
+    return code;
+}
+
+std::vector<ListEntry> Runtime::list() const {
+    std::vector<ListEntry> out;
+    for (const auto& id : store_.ids()) {
+        ListEntry e;
+        e.state.id = id;
+        try {
+            e.state = store_.load(id);
+            e.status = store_.status(e.state);
+        } catch (const Error& err) {
+            e.error = err.what();
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+void Runtime::pause(const std::string& id) {
+    ContainerLock lock(store_, id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status != Status::Running && status != Status::Created)
+        throw Error("cannot pause container " + quote(id) + ": it is " + status_name(status));
+    if (st.cgroup_dirs.empty()) throw Error("cannot pause container " + quote(id) + ": it has no cgroup");
+    cgroup_set_frozen(st.cgroup_dirs, true);
+}
+
+void Runtime::resume(const std::string& id) {
+    ContainerLock lock(store_, id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status != Status::Paused) throw Error("cannot resume container " + quote(id) + ": it is " + status_name(status) + ", not paused");
+    cgroup_set_frozen(st.cgroup_dirs, false);
+}
+
+}  // namespace box

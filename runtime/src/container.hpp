@@ -1,0 +1,54 @@
+// Container operations: the library behind every command. Each takes the state lock
+// where it changes a container, and leaves nothing behind when it fails.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "json_reader.hpp"
+#include "state.hpp"
+
+namespace box {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;  // empty: the current directory
+    std::string pid_file;
+    std::string console_socket;
+};
+
+struct ListEntry {
+    ContainerState state;
+    Status status = Status::Stopped;
+    std::string error;  // set when the state could not be read
+};
+
+class Runtime {
+public:
+    Runtime(std::string root, bool systemd_cgroup) : store_(std::move(root)), systemd_cgroup_(systemd_cgroup) {}
+
+    void create(const CreateOptions& opts);
+    void start(const std::string& id);
+    Json state(const std::string& id) const;
+    void kill(const std::string& id, int sig, bool all);
+    void remove(const std::string& id, bool force);
+    // Foreground run returns the container's exit status (128+N for signal N).
+    int run(const CreateOptions& opts, bool detach, bool keep);
+    std::vector<ListEntry> list() const;
+    void pause(const std::string& id);
+    void resume(const std::string& id);
+
+    const StateStore& store() const { return store_; }
+
+private:
+    // Sets the container up to the point where init waits; returns the init pid.
+    pid_t create_container(const CreateOptions& opts, bool wait_for_start);
+    void destroy(const ContainerState& state);
+
+    StateStore store_;
+    bool systemd_cgroup_;
+};
+
+// The default --root: /run/box for root, $XDG_RUNTIME_DIR/box or /tmp/box-UID otherwise.
+std::string default_state_root();
+
+}  // namespace box

@@ -1,0 +1,48 @@
+#include "features.hpp"
+
+#include <unistd.h>
+
+#include "capabilities.hpp"
+#include "cgroups.hpp"
+#include "mounts.hpp"
+#include "seccomp.hpp"
+
+namespace box {
+
+Json features_json() {
+    CgroupMode mode = detect_cgroup_mode();
+    Json controllers = Json::array();
+    for (const auto& h : cgroup_hierarchies())
+        for (const auto& c : h.controllers) controllers.push_back(c);
+    return Json{
+        {"ociVersionMin", "1.0.0"},
+        {"ociVersionMax", "1.2.0"},
+        {"hooks", Json::array()},
+        {"mountOptions", known_mount_options()},
+        {"linux",
+         {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}},
+          {"capabilities", all_capability_names()},
+          {"cgroup",
+           {{"v1", mode == CgroupMode::V1 || mode == CgroupMode::Hybrid},
+            {"v2", mode == CgroupMode::V2 || mode == CgroupMode::Hybrid},
+            {"systemd", false},
+            {"systemdUser", false},
+            {"rdma", false}}},
+          {"seccomp",
+           {{"enabled", true},
+            {"actions", seccomp_actions()},
+            {"operators", seccomp_operators()},
+            {"archs", seccomp_architectures()}}},
+          {"apparmor", {{"enabled", false}}},
+          {"selinux", {{"enabled", false}}},
+          {"intelRdt", {{"enabled", false}}},
+          {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
+        {"annotations",
+         {{"org.box.cgroup.mode", cgroup_mode_name(mode)},
+          {"org.box.cgroup.controllers", controllers.dump()},
+          {"org.box.userns", ::access("/proc/self/ns/user", F_OK) == 0 ? "true" : "false"},
+          {"org.box.version", BOX_VERSION}}},
+    };
+}
+
+}  // namespace box

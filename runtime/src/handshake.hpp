@@ -1,0 +1,30 @@
+// The framed protocol between `box create` and the container's init over a socketpair.
+// Frame: 4-byte little-endian body length, then the body: 1 type byte and the payload.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace box {
+
+enum class MsgType : uint8_t {
+    Go = 1,        // parent -> init: id maps written, cgroup joined; carry on
+    Ready = 2,     // init -> parent: set up, waiting for start
+    Error = 3,     // init -> parent: payload is the error message
+    Ack = 4,       // parent -> init: state recorded, init may wait for start
+    HookPoint = 5, // init -> parent: payload names a hook stage to run now
+};
+
+struct Message {
+    MsgType type;
+    std::string payload;
+    bool operator==(const Message&) const = default;
+};
+
+constexpr uint32_t kMaxFrameBody = 64 * 1024;
+
+void send_message(int fd, const Message& msg);
+// nullopt on EOF at a frame boundary; throws Error on a truncated, empty or oversized frame.
+std::optional<Message> recv_message(int fd);
+
+}  // namespace box

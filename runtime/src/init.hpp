@@ -1,0 +1,27 @@
+// The container's init: runs in the cloned child, sets the container up from the inside,
+// reports to `box create` over the handshake socket, waits for `box start`, then execs.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace box {
+
+struct InitContext {
+    const Spec* spec = nullptr;
+    std::string bundle;
+    int sync_fd = -1;            // our end of the handshake socketpair
+    int state_dir_fd = -1;       // --root/ID, for exec.fifo (reached by fd, not by path)
+    int console_socket_fd = -1;  // connected --console-socket, or -1
+    std::vector<std::string> cgroup_dirs;
+    int unshare_flags = 0;       // namespaces still to create after the handshake
+};
+
+[[noreturn]] void run_container_init(const InitContext& ctx);
+
+// Finds the executable as execvp would, with the container's PATH, inside the current root.
+// Throws Error naming it when it is missing or not executable.
+std::string find_executable(const std::string& name, const std::vector<std::string>& env);
+
+}  // namespace box

@@ -1,0 +1,55 @@
+// Typed, path-aware access to JSON documents: every type error names the JSON path
+// ("config.json: process.args[0]: expected string, got number").
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace box {
+
+using Json = nlohmann::json;
+
+// Parses text; syntax errors become Error("<label>: invalid JSON at line L, column C: ...").
+Json parse_json(const std::string& text, const std::string& label);
+
+class JsonReader {
+public:
+    JsonReader(const Json& value, std::string label, std::string path = "")
+        : value_(&value), label_(std::move(label)), path_(std::move(path)) {}
+
+    const Json& raw() const { return *value_; }
+    const std::string& path() const { return path_; }
+    const std::string& label() const { return label_; }
+
+    bool has(const std::string& key) const;  // present and not null
+    JsonReader at(const std::string& key) const;  // required member
+    std::optional<JsonReader> get(const std::string& key) const;  // absent or null -> nullopt
+
+    std::string as_string() const;
+    bool as_bool() const;
+    int64_t as_int() const;
+    uint64_t as_uint() const;
+    std::vector<JsonReader> as_array() const;
+    std::vector<std::pair<std::string, JsonReader>> as_object() const;
+    std::vector<std::string> as_string_array() const;
+
+    // Shorthands for optional scalar members.
+    std::string string_or(const std::string& key, const std::string& fallback) const;
+    bool bool_or(const std::string& key, bool fallback) const;
+
+    [[noreturn]] void fail(const std::string& message) const;
+    std::string child_path(const std::string& key) const;
+
+private:
+    void expect(bool ok, const char* type) const;
+    const Json* value_;
+    std::string label_;
+    std::string path_;
+};
+
+const char* json_type_name(const Json& j);
+
+}  // namespace box

@@ -1,0 +1,85 @@
+#include "log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "fd.hpp"
+
+namespace box::log {
+namespace {
+
+struct Sink {
+    UniqueFd file;
+    Format format = Format::Text;
+    bool debug = false;
+};
+
+Sink& sink() {
+    static Sink s;
+    return s;
+}
+
+std::string now_rfc3339() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[96];
+    std::snprintf(out, sizeof out, "%s.%09lldZ", buf, static_cast<long long>(nanos));
+    return out;
+}
+
+void write_all(int fd, const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n <= 0) return;
+        off += static_cast<size_t>(n);
+    }
+}
+
+void emit(const char* level, const std::string& msg, bool to_stderr) {
+    Sink& s = sink();
+    if (s.file) {
+        std::string line;
+        if (s.format == Format::Json) {
+            line = nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339()}}.dump() + "\n";
+        } else {
+            line = "time=\"" + now_rfc3339() + "\" level=" + level + " msg=" + nlohmann::json(msg).dump() + "\n";
+        }
+        write_all(s.file.get(), line);
+    }
+    if (to_stderr) write_all(STDERR_FILENO, std::string("box: ") + (std::string(level) == "error" ? "" : std::string(level) + ": ") + msg + "\n");
+}
+
+}  // namespace
+
+void configure(const std::string& path, Format format, bool debug) {
+    Sink& s = sink();
+    s.format = format;
+    s.debug = debug;
+    if (!path.empty()) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) s.file.reset(fd);
+        else std::fprintf(stderr, "box: warning: cannot open log file %s\n", path.c_str());
+    }
+}
+
+bool debug_enabled() { return sink().debug; }
+
+void debug(const std::string& msg) {
+    if (sink().debug) emit("debug", msg, !sink().file);
+}
+void info(const std::string& msg) { emit("info", msg, false); }
+void warn(const std::string& msg) { emit("warning", msg, true); }
+void error(const std::string& msg) { emit("error", msg, true); }
+
+}  // namespace box::log

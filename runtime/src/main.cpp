@@ -1,0 +1,293 @@
+// box: the command line. A thin layer that parses runc-compatible flags with
+// Boost.Program_options and calls the container operations in container.hpp.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sys/stat.h>
+
+#include "container.hpp"
+#include "error.hpp"
+#include "features.hpp"
+#include "files.hpp"
+#include "log.hpp"
+#include "signals.hpp"
+#include "spec_template.hpp"
+
+namespace po = boost::program_options;
+using namespace box;
+
+namespace {
+
+struct Parsed {
+    po::variables_map vm;
+    std::vector<std::string> positional;
+};
+
+// Flags come first; the first token that is not a flag (or a flag's value) starts the
+// positional arguments, which are kept verbatim (runc's CLI works the same way).
+Parsed parse_flags(const po::options_description& desc, const std::vector<std::string>& args) {
+    std::vector<std::string> flags;
+    Parsed out;
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& tok = args[i];
+        if (tok == "--") {
+            ++i;
+            break;
+        }
+        if (tok.size() < 2 || tok[0] != '-') break;
+        flags.push_back(tok);
+        if (tok.find('=') != std::string::npos) continue;
+        std::string name = tok.substr(tok[1] == '-' ? 2 : 1);
+        bool long_form = tok[1] == '-';
+        if (!long_form && name.size() > 1) continue;  // -bDIR
+        const po::option_description* opt = desc.find_nothrow(name, false, false, false);
+        if (opt && opt->semantic()->max_tokens() > 0 && i + 1 < args.size()) flags.push_back(args[++i]);
+    }
+    out.positional.assign(args.begin() + static_cast<long>(i), args.end());
+    try {
+        po::store(po::command_line_parser(flags).options(desc).style(po::command_line_style::unix_style).run(), out.vm);
+        po::notify(out.vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what());
+    }
+    return out;
+}
+
+std::string need_id(const Parsed& p, const char* command, size_t max_args = 1) {
+    if (p.positional.empty()) throw UsageError(std::string(command) + ": a container id is required");
+    if (p.positional.size() > max_args)
+        throw UsageError(std::string(command) + ": unexpected argument " + quote(p.positional[max_args]));
+    return p.positional[0];
+}
+
+bool wants_help(const Parsed& p, const po::options_description& desc, const char* usage) {
+    if (!p.vm.count("help")) return false;
+    std::cout << "Usage: box " << usage << "\n\n" << desc;
+    return true;
+}
+
+po::options_description base(const char* title) {
+    po::options_description d(title);
+    d.add_options()("help,h", "show help for this command");
+    return d;
+}
+
+std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+
+int cmd_create(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("create options");
+    d.add_options()("bundle,b", po::value<std::string>()->default_value(""), "bundle directory (default: current)")(
+        "pid-file", po::value<std::string>()->default_value(""), "write the init pid to this file")(
+        "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
+        "no-pivot", po::bool_switch(), "accepted for compatibility; box always uses pivot_root")(
+        "no-new-keyring", po::bool_switch(), "accepted for compatibility")(
+        "preserve-fds", po::value<unsigned>()->default_value(0), "pass N extra fds (not supported yet)");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "create [options] ID")) return 0;
+    if (p.vm["preserve-fds"].as<unsigned>() != 0) throw Error("--preserve-fds is not supported by box yet");
+    CreateOptions o{need_id(p, "create"), p.vm["bundle"].as<std::string>(), p.vm["pid-file"].as<std::string>(),
+                    p.vm["console-socket"].as<std::string>()};
+    rt.create(o);
+    return 0;
+}
+
+int cmd_run(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("run options");
+    d.add_options()("bundle,b", po::value<std::string>()->default_value(""), "bundle directory (default: current)")(
+        "pid-file", po::value<std::string>()->default_value(""), "write the init pid to this file")(
+        "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
+        "detach,d", po::bool_switch(), "return once the container has started")(
+        "keep", po::bool_switch(), "keep the container's state after it exits")(
+        "no-pivot", po::bool_switch(), "accepted for compatibility")("no-new-keyring", po::bool_switch(), "accepted for compatibility");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "run [options] ID")) return 0;
+    CreateOptions o{need_id(p, "run"), p.vm["bundle"].as<std::string>(), p.vm["pid-file"].as<std::string>(),
+                    p.vm["console-socket"].as<std::string>()};
+    return rt.run(o, p.vm["detach"].as<bool>(), p.vm["keep"].as<bool>());
+}
+
+int cmd_simple(const char* name, const std::vector<std::string>& args, const std::function<void(const std::string&)>& fn) {
+    auto d = base((std::string(name) + " options").c_str());
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, (std::string(name) + " ID").c_str())) return 0;
+    fn(need_id(p, name));
+    return 0;
+}
+
+int cmd_state(Runtime& rt, const std::vector<std::string>& args) {
+    return cmd_simple("state", args, [&](const std::string& id) { std::cout << rt.state(id).dump(2) << "\n"; });
+}
+
+int cmd_kill(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("kill options");
+    d.add_options()("all,a", po::bool_switch(), "send the signal to every process in the container");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "kill [--all] ID [SIGNAL]")) return 0;
+    std::string id = need_id(p, "kill", 2);
+    int sig = parse_signal(p.positional.size() > 1 ? p.positional[1] : "TERM");
+    rt.kill(id, sig, p.vm["all"].as<bool>());
+    return 0;
+}
+
+int cmd_delete(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("delete options");
+    d.add_options()("force,f", po::bool_switch(), "kill the container first if it is running");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "delete [--force] ID")) return 0;
+    std::string id = need_id(p, "delete");
+    bool force = p.vm["force"].as<bool>();
+    try {
+        rt.remove(id, force);
+    } catch (const Error& e) {
+        // Like runc, deleting something already gone is not an error with --force.
+        if (force && std::string(e.what()).find("does not exist") != std::string::npos) return 0;
+        throw;
+    }
+    return 0;
+}
+
+int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("list options");
+    d.add_options()("format,f", po::value<std::string>()->default_value("table"), "table or json")(
+        "quiet,q", po::bool_switch(), "print only the ids");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "list [options]")) return 0;
+    if (!p.positional.empty()) throw UsageError("list: unexpected argument " + quote(p.positional[0]));
+    std::string format = p.vm["format"].as<std::string>();
+    if (format != "table" && format != "json") throw UsageError("list: unknown format " + quote(format) + " (table or json)");
+    auto entries = rt.list();
+    for (const auto& e : entries)
+        if (!e.error.empty()) log::warn(e.error);
+    if (p.vm["quiet"].as<bool>()) {
+        for (const auto& e : entries) std::cout << e.state.id << "\n";
+        return 0;
+    }
+    if (format == "json") {
+        Json arr = Json::array();
+        for (const auto& e : entries)
+            if (e.error.empty()) arr.push_back(oci_state_json(e.state, e.status));
+        std::cout << arr.dump() << "\n";
+        return 0;
+    }
+    std::cout << pad("ID", 12) << pad("PID", 10) << pad("STATUS", 10) << pad("BUNDLE", 40) << pad("CREATED", 32) << "OWNER\n";
+    for (const auto& e : entries) {
+        if (!e.error.empty()) {
+            std::cout << pad(e.state.id, 12) << pad("0", 10) << pad("unknown", 10) << "\n";
+            continue;
+        }
+        std::string owner = e.state.owner == 0 ? "root" : std::to_string(e.state.owner);
+        std::cout << pad(e.state.id, 12) << pad(std::to_string(e.status == Status::Stopped ? 0 : e.state.pid), 10)
+                  << pad(status_name(e.status), 10) << pad(e.state.bundle, 40) << pad(e.state.created, 32) << owner << "\n";
+    }
+    return 0;
+}
+
+int cmd_spec(const std::vector<std::string>& args) {
+    auto d = base("spec options");
+    d.add_options()("bundle,b", po::value<std::string>()->default_value("."), "where to write config.json")(
+        "rootless", po::bool_switch(), "a spec for running without root");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "spec [options]")) return 0;
+    if (!p.positional.empty()) throw UsageError("spec: unexpected argument " + quote(p.positional[0]));
+    std::string bundle = p.vm["bundle"].as<std::string>();
+    struct stat st {};
+    if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) throw Error("bundle " + quote(bundle) + " does not exist");
+    std::string path = bundle + "/config.json";
+    if (::access(path.c_str(), F_OK) == 0) throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
+    Json spec = p.vm["rootless"].as<bool>() ? rootless_spec(::geteuid(), ::getegid()) : default_spec();
+    write_file_atomic(path, spec.dump(2) + "\n", 0644);
+    return 0;
+}
+
+int cmd_features(const std::vector<std::string>& args) {
+    auto d = base("features options");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "features")) return 0;
+    std::cout << features_json().dump(2) << "\n";
+    return 0;
+}
+
+void usage() {
+    std::cout << "box: a small, fast OCI container runtime\n\n"
+                 "Usage: box [global options] COMMAND [options] [ID] ...\n\n"
+                 "Commands:\n"
+                 "  create    create a container; its init waits for start\n"
+                 "  start     start the user program of a created container\n"
+                 "  state     print the OCI state of a container\n"
+                 "  kill      send a signal to the container's init (or --all processes)\n"
+                 "  delete    delete a stopped container (--force: any)\n"
+                 "  run       create and start a container\n"
+                 "  list      list containers\n"
+                 "  pause     freeze every process of a container\n"
+                 "  resume    thaw a paused container\n"
+                 "  spec      write a default config.json\n"
+                 "  features  print what this runtime supports, as JSON\n\n"
+                 "Global options:\n"
+                 "  --root DIR          state directory (default /run/box as root)\n"
+                 "  --log FILE          also write errors to FILE\n"
+                 "  --log-format FMT    text or json\n"
+                 "  --debug             debug logging\n"
+                 "  --systemd-cgroup    use the systemd cgroup driver\n"
+                 "  --version, --help\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> all(argv + 1, argv + argc);
+    po::options_description global("global options");
+    global.add_options()("help,h", "show help")("version,v", "print the version")(
+        "root", po::value<std::string>(), "state directory")("log", po::value<std::string>()->default_value(""), "log file")(
+        "log-format", po::value<std::string>()->default_value("text"), "text or json")("debug", po::bool_switch(), "debug logging")(
+        "systemd-cgroup", po::bool_switch(), "use the systemd cgroup driver")(
+        "criu", po::value<std::string>(), "accepted for compatibility")("rootless", po::value<std::string>(), "accepted for compatibility");
+    try {
+        Parsed g = parse_flags(global, all);
+        std::string format = g.vm["log-format"].as<std::string>();
+        log::configure(g.vm["log"].as<std::string>(), format == "json" ? log::Format::Json : log::Format::Text,
+                       g.vm["debug"].as<bool>());
+        if (format != "text" && format != "json") throw UsageError("unknown --log-format " + quote(format) + " (text or json)");
+        if (g.vm.count("version")) {
+            std::cout << "box version " << BOX_VERSION << "\nspec: 1.2.0\n";
+            return 0;
+        }
+        if (g.positional.empty()) {
+            usage();
+            return g.vm.count("help") ? 0 : 2;
+        }
+        std::string command = g.positional[0];
+        std::vector<std::string> args(g.positional.begin() + 1, g.positional.end());
+        std::string root = g.vm.count("root") ? g.vm["root"].as<std::string>() : default_state_root();
+        if (root.empty()) throw UsageError("--root must not be empty");
+        Runtime rt(root, g.vm["systemd-cgroup"].as<bool>());
+        if (command == "create") return cmd_create(rt, args);
+        if (command == "start") return cmd_simple("start", args, [&](const std::string& id) { rt.start(id); });
+        if (command == "state") return cmd_state(rt, args);
+        if (command == "kill") return cmd_kill(rt, args);
+        if (command == "delete") return cmd_delete(rt, args);
+        if (command == "run") return cmd_run(rt, args);
+        if (command == "list") return cmd_list(rt, args);
+        if (command == "pause") return cmd_simple("pause", args, [&](const std::string& id) { rt.pause(id); });
+        if (command == "resume") return cmd_simple("resume", args, [&](const std::string& id) { rt.resume(id); });
+        if (command == "spec") return cmd_spec(args);
+        if (command == "features") return cmd_features(args);
+        if (command == "help") {
+            usage();
+            return 0;
+        }
+        if (command == "exec" || command == "ps" || command == "update" || command == "events")
+            throw Error(command + " is not implemented by box yet");
+        throw UsageError("unknown command " + quote(command) + " (see box --help)");
+    } catch (const UsageError& e) {
+        log::error(e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,326 @@
+#include "mounts.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "cgroups.hpp"
+#include "devices.hpp"
+#include "error.hpp"
+
+namespace box {
+namespace {
+
+struct OptionFlag {
+    const char* name;
+    bool clear;
+    unsigned long flag;
+};
+
+constexpr OptionFlag kFlags[] = {
+    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},           {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},         {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},         {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},   {"dirsync", false, MS_DIRSYNC},    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},     {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},       {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME}, {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME}, {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},      {"loud", true, MS_SILENT},
+};
+
+constexpr std::pair<const char*, unsigned long> kPropagation[] = {
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},       {"shared", MS_SHARED},
+    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},                   {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+int sys_openat2(int dirfd, const std::string& path, uint64_t flags, uint64_t resolve) {
+    open_how how{};
+    how.flags = flags;
+    how.resolve = resolve;
+    return static_cast<int>(syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+}
+
+void do_mount(const char* source, const std::string& target, const char* type, unsigned long flags, const char* data,
+              const std::string& what) {
+    if (::mount(source, target.c_str(), type, flags, data) < 0) throw_errno(what);
+}
+
+// Flags a bind mount inherits from its source that an unprivileged remount may not drop.
+unsigned long locked_flags(const std::string& path) {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) < 0) return 0;
+    unsigned long f = 0;
+    if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
+    if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+// Mount the cgroup filesystem the way the host has it: cgroup2, or a tmpfs of v1 hierarchies.
+void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const RootfsContext& ctx, const std::string& what) {
+    unsigned long flags = opts.flags & ~MS_RDONLY;
+    UniqueFd target = open_in_root(rootfd, m.destination, true, false);
+    CgroupMode mode = detect_cgroup_mode();
+    auto leaf_for = [&](const std::string& mountpoint) -> std::string {
+        for (const auto& d : ctx.cgroup_dirs)
+            if (d.rfind(mountpoint + "/", 0) == 0 || d == mountpoint) return d;
+        return mountpoint;
+    };
+    if (mode == CgroupMode::V2) {
+        if (ctx.cgroup_namespace) {
+            do_mount("cgroup2", fd_path(target.get()), "cgroup2", opts.flags, nullptr, what);
+        } else {
+            do_mount(leaf_for("/sys/fs/cgroup").c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr, what);
+            UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+            do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr, what);
+        }
+        return;
+    }
+    do_mount("tmpfs", fd_path(target.get()), "tmpfs", flags, "mode=755", what);
+    for (const auto& h : cgroup_hierarchies()) {
+        std::string name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
+        std::string dest = m.destination + "/" + name;
+        UniqueFd sub = open_in_root(rootfd, dest, true, false);
+        do_mount(leaf_for(h.mountpoint).c_str(), fd_path(sub.get()), nullptr, MS_BIND, nullptr, what + " (" + name + ")");
+        UniqueFd mounted = open_in_root(rootfd, dest, false, false);
+        do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr, what + " (" + name + ")");
+    }
+    if (opts.flags & MS_RDONLY) {
+        UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+        do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | opts.flags, "mode=755", what);
+    }
+}
+
+void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ctx) {
+    std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) + " on " + quote(m.destination);
+    MountOptions opts = parse_mount_options(m.options);
+    bool bind = opts.bind || m.type == "bind";
+    if (m.type == "cgroup" || m.type == "cgroup2") {
+        mount_cgroups(rootfd, m, opts, ctx, what);
+        return;
+    }
+    if (bind) {
+        std::string source = m.source;
+        if (source.empty()) throw Error("mounts[" + std::to_string(index) + "].source: a bind mount needs a source");
+        if (source[0] != '/') source = ctx.bundle + "/" + source;
+        struct stat st {};
+        if (::stat(source.c_str(), &st) < 0)
+            throw Error("mounts[" + std::to_string(index) + "].source: " + quote(source) + " does not exist");
+        UniqueFd target = open_in_root(rootfd, m.destination, true, !S_ISDIR(st.st_mode));
+        do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr, what);
+        // Options other than the bind itself need a remount of the new mount.
+        unsigned long extra = opts.flags & ~(MS_REMOUNT);
+        UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+        if (extra) {
+            unsigned long flags = MS_REMOUNT | MS_BIND | extra;
+            if (ctx.in_user_namespace) flags |= locked_flags(source) & ~MS_RDONLY;
+            do_mount(nullptr, fd_path(mounted.get()), nullptr, flags, nullptr, what + " (remount)");
+        }
+        if (opts.propagation)
+            do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
+        return;
+    }
+    if (m.type.empty()) throw Error("mounts[" + std::to_string(index) + "].type: required for a mount that is not a bind mount");
+    UniqueFd target = open_in_root(rootfd, m.destination, true, false);
+    std::string source = m.source.empty() ? m.type : m.source;
+    const char* data = opts.data.empty() ? nullptr : opts.data.c_str();
+    if (::mount(source.c_str(), fd_path(target.get()).c_str(), m.type.c_str(), opts.flags, data) < 0) {
+        int err = errno;
+        // Without its own network namespace a user namespace cannot mount sysfs: bind the host's.
+        if (m.type == "sysfs" && (err == EPERM || err == EBUSY) && ctx.in_user_namespace) {
+            do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr, what);
+            UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+            do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags | locked_flags("/sys"), nullptr, what);
+        } else if (m.type == "devpts" && err == EINVAL && opts.data.find("gid=") != std::string::npos && ctx.in_user_namespace) {
+            // gid 5 (tty) is often not mapped in a user namespace: mount without it, as runc does.
+            std::string d2;
+            size_t start = 0;
+            while (start <= opts.data.size()) {
+                size_t end = opts.data.find(',', start);
+                std::string part = opts.data.substr(start, end == std::string::npos ? std::string::npos : end - start);
+                if (part.rfind("gid=", 0) != 0 && !part.empty()) d2 += (d2.empty() ? "" : ",") + part;
+                if (end == std::string::npos) break;
+                start = end + 1;
+            }
+            do_mount(source.c_str(), fd_path(target.get()), m.type.c_str(), opts.flags, d2.c_str(), what);
+        } else {
+            throw_errno(what, err);
+        }
+    }
+    if (opts.propagation) {
+        UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+        do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
+    }
+}
+
+bool spec_mounts(const Spec& spec, const std::string& dest, const char* type) {
+    for (const auto& m : spec.mounts)
+        if (m.destination == dest && (type == nullptr || m.type == type)) return true;
+    return false;
+}
+
+void remount_readonly(const std::string& path, unsigned long extra) {
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra | (locked_flags(path) & ~MS_RDONLY);
+    if (::mount(nullptr, path.c_str(), nullptr, flags, nullptr) < 0) throw_errno("making " + quote(path) + " read-only");
+}
+
+}  // namespace
+
+MountOptions parse_mount_options(const std::vector<std::string>& options) {
+    MountOptions out;
+    for (const auto& o : options) {
+        bool known = false;
+        for (const auto& f : kFlags)
+            if (o == f.name) {
+                if (f.clear) out.flags &= ~f.flag;
+                else out.flags |= f.flag;
+                known = true;
+            }
+        for (const auto& [name, flag] : kPropagation)
+            if (o == name) {
+                out.propagation = flag;
+                known = true;
+            }
+        if (o == "bind") out.bind = known = true;
+        if (o == "rbind") out.bind = out.recursive = known = true;
+        if (!known && !o.empty()) out.data += (out.data.empty() ? "" : ",") + o;
+    }
+    return out;
+}
+
+std::vector<std::string> known_mount_options() {
+    std::vector<std::string> out;
+    for (const auto& f : kFlags) out.emplace_back(f.name);
+    for (const auto& [name, flag] : kPropagation) out.emplace_back(name);
+    out.emplace_back("bind");
+    out.emplace_back("rbind");
+    return out;
+}
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+UniqueFd open_in_root(int rootfd, const std::string& path, bool create, bool leaf_is_file) {
+    const uint64_t resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, resolve);
+    if (fd >= 0 || errno != ENOENT || !create) {
+        if (fd < 0) throw_errno("resolving " + quote(path) + " in the container's root");
+        return UniqueFd(fd);
+    }
+    // Create each missing component, resolving the parent inside the root every time.
+    std::string prefix;
+    size_t pos = 0;
+    while (pos < path.size()) {
+        size_t next = path.find('/', pos);
+        if (next == std::string::npos) next = path.size();
+        std::string part = path.substr(pos, next - pos);
+        pos = next + 1;
+        if (part.empty() || part == ".") continue;
+        std::string parent = prefix.empty() ? "/" : prefix;
+        prefix += "/" + part;
+        int probe = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, resolve);
+        if (probe >= 0) {
+            ::close(probe);
+            continue;
+        }
+        if (errno != ENOENT) throw_errno("resolving " + quote(prefix) + " in the container's root");
+        UniqueFd parent_fd(sys_openat2(rootfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, resolve));
+        if (!parent_fd) throw_errno("resolving " + quote(parent) + " in the container's root");
+        bool leaf = pos >= path.size();
+        int rc = (leaf && leaf_is_file) ? ::mknodat(parent_fd.get(), part.c_str(), S_IFREG | 0644, 0)
+                                        : ::mkdirat(parent_fd.get(), part.c_str(), 0755);
+        if (rc < 0 && errno != EEXIST) throw_errno("creating " + quote(prefix) + " in the container's root");
+    }
+    fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, resolve);
+    if (fd < 0) throw_errno("resolving " + quote(path) + " in the container's root");
+    return UniqueFd(fd);
+}
+
+void setup_rootfs(const RootfsContext& ctx) {
+    const Spec& spec = ctx.spec;
+    // Nothing we mount may propagate back to the host.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0) throw_errno("making / a slave mount");
+    if (!spec.linux.rootfs_propagation.empty()) {
+        auto o = parse_mount_options({spec.linux.rootfs_propagation});
+        if (o.propagation & (MS_PRIVATE | MS_UNBINDABLE))
+            do_mount(nullptr, "/", nullptr, o.propagation | MS_REC, nullptr, "setting rootfsPropagation");
+    }
+    do_mount(spec.root_path.c_str(), spec.root_path, nullptr, MS_BIND | MS_REC, nullptr,
+             "bind-mounting the rootfs " + quote(spec.root_path));
+    UniqueFd rootfd(::open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!rootfd) throw_errno("opening the rootfs " + quote(spec.root_path));
+    for (size_t i = 0; i < spec.mounts.size(); ++i) mount_one(rootfd.get(), spec.mounts[i], i, ctx);
+    // A /dev bound from the host is the host's business; a fresh one gets devices and links.
+    bool dev_bound = false;
+    for (const auto& m : spec.mounts)
+        if (m.destination == "/dev" && (m.type == "bind" || parse_mount_options(m.options).bind)) dev_bound = true;
+    if (!dev_bound) {
+        create_devices(rootfd.get(), spec.linux.devices, ctx.in_user_namespace);
+        create_dev_symlinks(rootfd.get(), spec_mounts(spec, "/dev/pts", "devpts"));
+    }
+}
+
+void pivot_into_rootfs(const std::string& rootfs) {
+    UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    UniqueFd newroot(::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!oldroot || !newroot) throw_errno("opening roots for pivot_root");
+    if (::fchdir(newroot.get()) < 0) throw_errno("entering the rootfs");
+    // pivot_root(".", ".") stacks the old root on top of the new one; then detach it.
+    if (syscall(SYS_pivot_root, ".", ".") < 0) throw_errno("pivot_root into " + quote(rootfs));
+    if (::fchdir(oldroot.get()) < 0) throw_errno("fchdir to the old root");
+    if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) throw_errno("making the old root a slave");
+    if (::umount2(".", MNT_DETACH) < 0) throw_errno("detaching the old root");
+    if (::chdir("/") < 0) throw_errno("chdir to the new root");
+}
+
+void finish_rootfs(const Spec& spec) {
+    UniqueFd rootfd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    for (const auto& p : spec.linux.readonly_paths) {
+        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0) {
+            if (errno == ENOENT) continue;
+            throw_errno("linux.readonlyPaths: " + quote(p));
+        }
+        UniqueFd target(fd);
+        do_mount(fd_path(target.get()).c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr,
+                 "linux.readonlyPaths: " + quote(p));
+        UniqueFd mounted(sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+        remount_readonly(fd_path(mounted.get()), MS_REC);
+    }
+    for (const auto& p : spec.linux.masked_paths) {
+        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0) {
+            if (errno == ENOENT) continue;
+            throw_errno("linux.maskedPaths: " + quote(p));
+        }
+        UniqueFd target(fd);
+        struct stat st {};
+        if (::fstat(target.get(), &st) < 0) throw_errno("linux.maskedPaths: " + quote(p));
+        if (S_ISLNK(st.st_mode)) continue;  // a symlink is never followed, so nothing behind it is exposed
+        if (S_ISDIR(st.st_mode)) {
+            do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_RDONLY, "size=0k,mode=0555", "linux.maskedPaths: " + quote(p));
+        } else {
+            do_mount("/dev/null", fd_path(target.get()), nullptr, MS_BIND, nullptr, "linux.maskedPaths: " + quote(p));
+        }
+    }
+    if (spec.root_readonly) remount_readonly("/", 0);
+    if (!spec.linux.rootfs_propagation.empty()) {
+        auto o = parse_mount_options({spec.linux.rootfs_propagation});
+        do_mount(nullptr, "/", nullptr, o.propagation, nullptr, "setting rootfsPropagation on /");
+    }
+}
+
+}  // namespace box

@@ -1,0 +1,41 @@
+// The container's filesystem: config.json mounts, resolved inside the rootfs without
+// following symlinks out of it, then pivot_root, then the paths masked or made read-only.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "fd.hpp"
+
+namespace box {
+
+struct MountOptions {
+    unsigned long flags = 0;        // MS_* set by the options
+    unsigned long propagation = 0;  // MS_PRIVATE/SHARED/SLAVE/UNBINDABLE (| MS_REC)
+    bool bind = false;
+    bool recursive = false;
+    std::string data;               // filesystem-specific options, comma separated
+};
+MountOptions parse_mount_options(const std::vector<std::string>& options);
+std::vector<std::string> known_mount_options();
+
+// Opens path (relative to, and never escaping, root) as O_PATH; creates missing parents and,
+// when create is set, the leaf (a directory, or an empty file when leaf_is_file).
+UniqueFd open_in_root(int rootfd, const std::string& path, bool create, bool leaf_is_file);
+std::string fd_path(int fd);  // "/proc/self/fd/N", for mount(2) targets
+
+struct RootfsContext {
+    const Spec& spec;
+    std::string bundle;
+    std::vector<std::string> cgroup_dirs;
+    bool in_user_namespace = false;
+    bool cgroup_namespace = false;
+};
+
+// Before pivot_root: propagation, the rootfs bind, every mount, /dev.
+void setup_rootfs(const RootfsContext& ctx);
+void pivot_into_rootfs(const std::string& rootfs);
+// After pivot_root: read-only paths, masked paths, read-only root, propagation.
+void finish_rootfs(const Spec& spec);
+
+}  // namespace box

@@ -1,0 +1,24 @@
+// Linux namespaces: which to create, and joining existing ones by path.
+#pragma once
+#include <string>
+
+#include "config.hpp"
+
+namespace box {
+
+// CLONE_NEW* flags for the namespaces the config asks to create (no path).
+int new_namespace_flags(const Linux& linux);
+// setns() into the namespace at path; the error names the path and the type.
+void join_namespace(const Namespace& ns);
+// Validates that every namespace path exists and is a namespace of the right type.
+void check_namespace_paths(const Linux& linux);
+
+}  // namespace box
+
+namespace box {
+
+// Writes /proc/PID/{uid,gid}_map: directly when allowed (root, or one mapping of our own
+// id), else through newuidmap/newgidmap. Returns whether setgroups stays allowed.
+bool write_id_mappings(pid_t pid, const Linux& linux);
+
+}  // namespace box

@@ -1,0 +1,87 @@
+#include "proc.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "error.hpp"
+
+namespace box {
+namespace {
+
+struct StatFields {
+    char state = '?';
+    uint64_t start_time = 0;
+};
+
+std::optional<StatFields> read_stat(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    buf[n] = '\0';
+    // The command name may contain spaces and ')': fields resume after the last ')'.
+    char* p = std::strrchr(buf, ')');
+    if (!p) return std::nullopt;
+    StatFields f;
+    // Field 3 is the state; field 22 the start time. After ')' come fields 3, 4, ...
+    int field = 2;
+    char* save = nullptr;
+    for (char* tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(nullptr, " ", &save)) {
+        ++field;
+        if (field == 3) f.state = tok[0];
+        if (field == 22) {
+            f.start_time = std::strtoull(tok, nullptr, 10);
+            return f;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+    auto f = read_stat(pid);
+    if (!f) return std::nullopt;
+    return f->start_time;
+}
+
+bool process_is(pid_t pid, uint64_t start_time) {
+    if (pid <= 0) return false;
+    auto f = read_stat(pid);
+    return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
+}
+
+UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
+    if (pid <= 0) return UniqueFd();
+    int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return UniqueFd();
+    UniqueFd pidfd(fd);
+    // The pidfd pins the process; checking identity after opening closes the pid-reuse race.
+    if (!process_is(pid, start_time)) return UniqueFd();
+    return pidfd;
+}
+
+void pidfd_signal(int pidfd, int sig) {
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 && errno != ESRCH) throw_errno("sending signal");
+}
+
+bool pidfd_wait_exit(int pidfd, int timeout_ms) {
+    pollfd p{pidfd, POLLIN, 0};
+    for (;;) {
+        int r = ::poll(&p, 1, timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        return r > 0;
+    }
+}
+
+}  // namespace box

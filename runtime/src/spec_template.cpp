@@ -1,0 +1,75 @@
+#include "spec_template.hpp"
+
+namespace box {
+
+Json default_spec() {
+    Json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
+    return Json{
+        {"ociVersion", "1.2.0"},
+        {"process",
+         {{"terminal", true},
+          {"user", {{"uid", 0}, {"gid", 0}}},
+          {"args", {"sh"}},
+          {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
+          {"cwd", "/"},
+          {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
+          {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
+          {"noNewPrivileges", true}}},
+        {"root", {{"path", "rootfs"}, {"readonly", true}}},
+        {"hostname", "box"},
+        {"mounts",
+         {
+             {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+             {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+              {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+             {{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
+              {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}}},
+             {{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"},
+              {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}}},
+             {{"destination", "/dev/mqueue"}, {"type", "mqueue"}, {"source", "mqueue"},
+              {"options", {"nosuid", "noexec", "nodev"}}},
+             {{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
+              {"options", {"nosuid", "noexec", "nodev", "ro"}}},
+             {{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+              {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}},
+         }},
+        {"linux",
+         {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
+          {"namespaces",
+           {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}},
+            {{"type", "cgroup"}}}},
+          {"maskedPaths",
+           {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
+          {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
+    };
+}
+
+Json rootless_spec(unsigned uid, unsigned gid) {
+    Json spec = default_spec();
+    Json namespaces = Json::array();
+    for (const auto& ns : spec["linux"]["namespaces"])
+        if (ns["type"] != "network" && ns["type"] != "user") namespaces.push_back(ns);
+    namespaces.push_back({{"type", "user"}});
+    spec["linux"]["namespaces"] = namespaces;
+    spec["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}};
+    spec["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", gid}, {"size", 1}}};
+    spec["linux"].erase("resources");
+    Json mounts = Json::array();
+    for (auto m : spec["mounts"]) {
+        if (m["destination"] == "/sys") {
+            m = {{"destination", "/sys"}, {"type", "none"}, {"source", "/sys"},
+                 {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}};
+        } else if (m["type"] == "devpts") {
+            Json opts = Json::array();
+            for (const auto& o : m["options"])
+                if (o.get<std::string>().rfind("gid=", 0) != 0) opts.push_back(o);
+            m["options"] = opts;
+        }
+        mounts.push_back(m);
+    }
+    spec["mounts"] = mounts;
+    return spec;
+}
+
+}  // namespace box

@@ -1,0 +1,186 @@
+#include "state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "cgroups.hpp"
+#include "error.hpp"
+#include "files.hpp"
+#include "proc.hpp"
+
+namespace box {
+
+const char* status_name(Status s) {
+    switch (s) {
+        case Status::Creating: return "creating";
+        case Status::Created: return "created";
+        case Status::Running: return "running";
+        case Status::Paused: return "paused";
+        case Status::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+void validate_container_id(const std::string& id) {
+    auto bad = [&](const std::string& why) { throw Error("invalid container id " + quote(id) + ": " + why); };
+    if (id.empty()) bad("must not be empty");
+    if (id.size() > 1024) bad("longer than 1024 characters");
+    if (id == "." || id == ".." || id.find("..") != std::string::npos) bad("must not contain \"..\"");
+    if (id.find('/') != std::string::npos) bad("must not contain \"/\"");
+    for (char c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' && c != '+')
+            bad("only letters, digits, '_', '-', '.' and '+' are allowed");
+}
+
+std::string now_rfc3339_nanos() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    long long nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64], out[96];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(out, sizeof out, "%s.%09lldZ", buf, nanos);
+    return out;
+}
+
+void StateStore::create_dir(const std::string& id) const {
+    if (::mkdir(root_.c_str(), 0700) < 0 && errno != EEXIST) {
+        int err = errno;
+        if (err == ENOENT) {
+            mkdir_p(root_, 0700);
+        } else {
+            throw_errno("cannot create state root " + quote(root_), err);
+        }
+    }
+    if (::mkdir(dir(id).c_str(), 0711) < 0) {
+        if (errno == EEXIST) throw Error("container " + quote(id) + " already exists");
+        throw_errno("cannot create state directory " + quote(dir(id)));
+    }
+}
+
+void StateStore::save(const ContainerState& s) const {
+    Json j = {
+        {"id", s.id},
+        {"phase", s.phase},
+        {"pid", s.pid},
+        {"pidStartTime", s.pid_start_time},
+        {"creatorPid", s.creator_pid},
+        {"creatorStartTime", s.creator_start_time},
+        {"bundle", s.bundle},
+        {"rootfs", s.rootfs},
+        {"created", s.created},
+        {"owner", s.owner},
+        {"annotations", s.annotations},
+        {"cgroupDirs", s.cgroup_dirs},
+        {"config", s.config},
+    };
+    write_file_atomic(dir(s.id) + "/state.json", j.dump(), 0600);
+}
+
+ContainerState StateStore::load(const std::string& id) const {
+    validate_container_id(id);
+    std::string text;
+    if (!try_read_file(dir(id) + "/state.json", text)) {
+        struct stat st {};
+        if (::stat(dir(id).c_str(), &st) < 0) throw Error("container " + quote(id) + " does not exist");
+        // The directory exists without a state file: a create that died before writing it.
+        ContainerState s;
+        s.id = id;
+        return s;
+    }
+    try {
+        Json j = Json::parse(text);
+        JsonReader r(j, "state of container " + quote(id));
+        ContainerState s;
+        s.id = r.at("id").as_string();
+        if (s.id != id) r.at("id").fail("does not match the directory name");
+        s.phase = r.at("phase").as_string();
+        s.pid = static_cast<pid_t>(r.at("pid").as_int());
+        s.pid_start_time = r.at("pidStartTime").as_uint();
+        s.creator_pid = static_cast<pid_t>(r.at("creatorPid").as_int());
+        s.creator_start_time = r.at("creatorStartTime").as_uint();
+        s.bundle = r.at("bundle").as_string();
+        s.rootfs = r.string_or("rootfs", "");
+        s.created = r.string_or("created", "");
+        s.owner = static_cast<uint32_t>(r.at("owner").as_uint());
+        if (auto a = r.get("annotations"))
+            for (const auto& [k, v] : a->as_object()) s.annotations[k] = v.as_string();
+        if (auto c = r.get("cgroupDirs")) s.cgroup_dirs = c->as_string_array();
+        if (auto c = r.get("config")) s.config = c->raw();
+        return s;
+    } catch (const Json::exception& e) {
+        throw Error("state of container " + quote(id) + " is corrupt (" + dir(id) + "/state.json): " + e.what());
+    }
+}
+
+std::vector<std::string> StateStore::ids() const {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(root_.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+        out.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void StateStore::remove(const std::string& id) const {
+    std::string d = dir(id);
+    for (const char* name : {"state.json", "state.json.tmp", "exec.fifo"}) ::unlink((d + "/" + name).c_str());
+    if (::rmdir(d.c_str()) < 0 && errno != ENOENT) throw_errno("removing " + d);
+}
+
+Status StateStore::status(const ContainerState& s) const {
+    bool init_alive = s.pid > 0 && process_is(s.pid, s.pid_start_time);
+    if (s.phase == "creating") {
+        if (init_alive || (s.pid == 0 && s.creator_pid > 0 && process_is(s.creator_pid, s.creator_start_time)))
+            return Status::Creating;
+        return Status::Stopped;
+    }
+    if (!init_alive) return Status::Stopped;
+    if (!s.cgroup_dirs.empty() && cgroup_is_frozen(s.cgroup_dirs)) return Status::Paused;
+    if (::access(fifo_path(s.id).c_str(), F_OK) == 0) return Status::Created;
+    return Status::Running;
+}
+
+ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
+    validate_container_id(id);
+    fd_.reset(::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd_) throw Error("container " + quote(id) + " does not exist");
+    while (::flock(fd_.get(), LOCK_EX) < 0)
+        if (errno != EINTR) throw_errno("locking container " + quote(id));
+    // It may have been deleted while we waited for the lock.
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) < 0 || st.st_nlink == 0) throw Error("container " + quote(id) + " does not exist");
+}
+
+Json oci_state_json(const ContainerState& s, Status status) {
+    Json j = {
+        {"ociVersion", "1.2.0"},
+        {"id", s.id},
+        {"pid", status == Status::Stopped ? 0 : s.pid},
+        {"status", status_name(status)},
+        {"bundle", s.bundle},
+        {"rootfs", s.rootfs},
+        {"created", s.created},
+        {"owner", ""},
+    };
+    if (!s.annotations.empty()) j["annotations"] = s.annotations;
+    return j;
+}
+
+}  // namespace box

@@ -1,0 +1,74 @@
+// Container state on disk under --root/ID/, and the status derived from it.
+// The status is never stored: it is worked out from the init pid, its start time,
+// the exec fifo and the freezer, so a stale file or a reused pid cannot lie.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fd.hpp"
+#include "json_reader.hpp"
+
+namespace box {
+
+enum class Status { Creating, Created, Running, Paused, Stopped };
+const char* status_name(Status s);
+
+struct ContainerState {
+    std::string id;
+    std::string phase = "creating";  // "creating" until init reported ready, then "created"
+    pid_t pid = 0;                   // the container's init
+    uint64_t pid_start_time = 0;
+    pid_t creator_pid = 0;           // the `box create` that is (or was) setting it up
+    uint64_t creator_start_time = 0;
+    std::string bundle;
+    std::string rootfs;
+    std::string created;  // RFC 3339 with nanoseconds
+    uint32_t owner = 0;
+    std::map<std::string, std::string> annotations;
+    std::vector<std::string> cgroup_dirs;  // absolute directories, one per hierarchy
+    Json config;                           // the config.json the container was created from
+};
+
+// Throws Error naming the id when it is empty, has '/', is '.' or '..', or odd characters.
+void validate_container_id(const std::string& id);
+
+class StateStore {
+public:
+    explicit StateStore(std::string root) : root_(std::move(root)) {}
+    const std::string& root() const { return root_; }
+    std::string dir(const std::string& id) const { return root_ + "/" + id; }
+    std::string fifo_path(const std::string& id) const { return dir(id) + "/exec.fifo"; }
+
+    // Creates --root and --root/ID; throws "already exists" when the id is taken.
+    void create_dir(const std::string& id) const;
+    void save(const ContainerState& state) const;
+    // Throws "container \"ID\" does not exist" or a clear error for a corrupt file.
+    ContainerState load(const std::string& id) const;
+    std::vector<std::string> ids() const;
+    void remove(const std::string& id) const;
+
+    Status status(const ContainerState& state) const;
+
+private:
+    std::string root_;
+};
+
+// An exclusive flock on --root/ID, held for the lifetime of the object.
+class ContainerLock {
+public:
+    ContainerLock(const StateStore& store, const std::string& id);
+    int dir_fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+// The OCI state document (ociVersion, id, status, pid, bundle, annotations, ...).
+Json oci_state_json(const ContainerState& state, Status status);
+std::string now_rfc3339_nanos();
+
+}  // namespace box

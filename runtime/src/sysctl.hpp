@@ -1,0 +1,12 @@
+// linux.sysctl: only keys that belong to a namespace the container owns.
+#pragma once
+#include "config.hpp"
+
+namespace box {
+
+// Throws naming the key when it is not namespaced or its namespace is shared with the host.
+void validate_sysctls(const Linux& linux);
+// Writes each key under /proc/sys (inside the container, after pivot_root).
+void apply_sysctls(const std::map<std::string, std::string>& sysctl);
+
+}  // namespace box

@@ -1,0 +1,110 @@
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+#include <functional>
+#include "spec_template.hpp"
+
+using namespace box;
+
+namespace {
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_spec(text);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+Json minimal() { return default_spec(); }
+
+std::string with(const std::function<void(Json&)>& edit) {
+    Json j = minimal();
+    edit(j);
+    return j.dump();
+}
+
+}  // namespace
+
+TEST(Config, DefaultSpecParses) {
+    Spec s = parse_spec(default_spec().dump());
+    ASSERT_TRUE(s.process);
+    EXPECT_EQ(s.process->args, std::vector<std::string>{"sh"});
+    EXPECT_EQ(s.root_path, "rootfs");
+    EXPECT_TRUE(s.root_readonly);
+    EXPECT_EQ(s.mounts.size(), 7u);
+    EXPECT_TRUE(s.linux.find_namespace("pid"));
+    ASSERT_TRUE(s.process->capabilities);
+    EXPECT_EQ(s.process->capabilities->bounding.size(), 3u);
+    EXPECT_EQ(s.process->rlimits.at(0).soft, 1024u);
+}
+
+TEST(Config, InvalidJsonNamesLineAndColumn) {
+    std::string e = error_of("{\n  \"ociVersion\": \"1.0\",\n  oops\n}");
+    EXPECT_NE(e.find("config.json: invalid JSON at line 3, column 3"), std::string::npos) << e;
+}
+
+TEST(Config, WrongTypeNamesTheJsonPath) {
+    EXPECT_EQ(error_of(with([](Json& j) { j["process"]["args"][0] = 5; })),
+              "config.json: process.args[0]: expected string, got integer");
+    EXPECT_EQ(error_of(with([](Json& j) { j["process"]["cwd"] = true; })),
+              "config.json: process.cwd: expected string, got boolean");
+    EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["namespaces"] = "pid"; })),
+              "config.json: linux.namespaces: expected array, got string");
+}
+
+TEST(Config, MissingArgsIsAnError) {
+    EXPECT_EQ(error_of(with([](Json& j) { j["process"].erase("args"); })),
+              "config.json: process.args: must be a non-empty array");
+    EXPECT_EQ(error_of(with([](Json& j) { j["process"]["args"] = Json::array(); })),
+              "config.json: process.args: must be a non-empty array");
+}
+
+TEST(Config, UnknownNamespaceTypeIsNamed) {
+    EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["namespaces"].push_back({{"type", "foo"}}); })),
+              "config.json: linux.namespaces[6].type: unknown namespace type \"foo\"");
+}
+
+TEST(Config, UnknownCapabilityAndRlimitAreNamed) {
+    EXPECT_NE(error_of(with([](Json& j) { j["process"]["capabilities"]["bounding"].push_back("CAP_NOPE"); }))
+                  .find("unknown capability \"CAP_NOPE\""),
+              std::string::npos);
+    EXPECT_NE(error_of(with([](Json& j) { j["process"]["rlimits"][0]["type"] = "RLIMIT_NOPE"; })).find("unknown rlimit"),
+              std::string::npos);
+}
+
+TEST(Config, OomScoreAdjRange) {
+    EXPECT_NE(error_of(with([](Json& j) { j["process"]["oomScoreAdj"] = 1001; })).find("process.oomScoreAdj"), std::string::npos);
+    EXPECT_EQ(error_of(with([](Json& j) { j["process"]["oomScoreAdj"] = -1000; })), "");
+}
+
+TEST(Config, ZeroSizeMappingIsRejected) {
+    EXPECT_NE(error_of(with([](Json& j) {
+                  j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000}, {"size", 0}}};
+              })).find("linux.uidMappings[0].size"),
+              std::string::npos);
+}
+
+TEST(Config, RelativeMountDestinationBecomesAbsolute) {
+    Spec s = parse_spec(with([](Json& j) { j["mounts"].push_back({{"destination", "data"}, {"type", "tmpfs"}}); }));
+    EXPECT_EQ(s.mounts.back().destination, "/data");
+}
+
+TEST(Config, NegativeLimitsAreRejected) {
+    EXPECT_NE(error_of(with([](Json& j) { j["linux"]["resources"]["pids"] = {{"limit", -5}}; })).find("linux.resources.pids.limit"),
+              std::string::npos);
+    EXPECT_NE(error_of(with([](Json& j) { j["linux"]["resources"]["devices"][0]["type"] = "x"; })).find("unknown device type"),
+              std::string::npos);
+}
+
+TEST(Config, RootlessSpecMapsCallerToRoot) {
+    Spec s = parse_spec(rootless_spec(1000, 1000).dump());
+    ASSERT_EQ(s.linux.uid_mappings.size(), 1u);
+    EXPECT_EQ(s.linux.uid_mappings[0].host_id, 1000u);
+    EXPECT_EQ(s.linux.find_namespace("network"), nullptr);
+    EXPECT_NE(s.linux.find_namespace("user"), nullptr);
+    EXPECT_FALSE(s.linux.resources.has_value());
+}

@@ -1,0 +1,118 @@
+#include "state.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "error.hpp"
+#include <functional>
+#include "proc.hpp"
+
+using namespace box;
+
+namespace {
+
+std::string temp_root() {
+    char tmpl[] = "/tmp/box-state-test-XXXXXX";
+    char* d = ::mkdtemp(tmpl);
+    EXPECT_NE(d, nullptr);
+    return std::string(d) + "/root";
+}
+
+std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(ContainerId, RejectsEmptySlashDotsAndOddCharacters) {
+    for (const char* bad : {"", "a/b", "..", ".", "a..b", "../x", "a b", "a\nb", "é"})
+        EXPECT_NE(error_of([&] { validate_container_id(bad); }).find("invalid container id"), std::string::npos) << bad;
+    for (const char* good : {"a", "abc-123", "A_b.c+d", "0"}) EXPECT_EQ(error_of([&] { validate_container_id(good); }), "");
+}
+
+TEST(StateStore, SaveLoadRoundTrip) {
+    StateStore store(temp_root());
+    store.create_dir("c1");
+    ContainerState s;
+    s.id = "c1";
+    s.phase = "created";
+    s.pid = 42;
+    s.pid_start_time = 7;
+    s.bundle = "/b";
+    s.rootfs = "/b/rootfs";
+    s.annotations = {{"k", "v"}};
+    s.cgroup_dirs = {"/sys/fs/cgroup/x"};
+    store.save(s);
+    ContainerState l = store.load("c1");
+    EXPECT_EQ(l.pid, 42);
+    EXPECT_EQ(l.pid_start_time, 7u);
+    EXPECT_EQ(l.bundle, "/b");
+    EXPECT_EQ(l.annotations.at("k"), "v");
+    EXPECT_EQ(l.cgroup_dirs, s.cgroup_dirs);
+    // The write is atomic: no temporary file is left behind.
+    EXPECT_NE(::access((store.dir("c1") + "/state.json.tmp").c_str(), F_OK), 0);
+}
+
+TEST(StateStore, DuplicateIdIsRejected) {
+    StateStore store(temp_root());
+    store.create_dir("dup");
+    EXPECT_NE(error_of([&] { store.create_dir("dup"); }).find("already exists"), std::string::npos);
+}
+
+TEST(StateStore, UnknownIdAndCorruptFileAreClearErrors) {
+    StateStore store(temp_root());
+    EXPECT_NE(error_of([&] { store.load("nope"); }).find("container \"nope\" does not exist"), std::string::npos);
+    store.create_dir("bad");
+    std::ofstream(store.dir("bad") + "/state.json") << "{ garbage";
+    EXPECT_NE(error_of([&] { store.load("bad"); }).find("is corrupt"), std::string::npos);
+}
+
+TEST(StateStore, StatusComesFromTheProcessNotTheFile) {
+    StateStore store(temp_root());
+    store.create_dir("me");
+    ContainerState s;
+    s.id = "me";
+    s.phase = "created";
+    s.pid = ::getpid();
+    s.pid_start_time = process_start_time(s.pid).value();
+    EXPECT_EQ(store.status(s), Status::Running);  // no exec.fifo: started
+    ASSERT_EQ(::mkfifo(store.fifo_path("me").c_str(), 0600), 0);
+    EXPECT_EQ(store.status(s), Status::Created);
+    // Same pid, different start time: a reused pid is not the container.
+    s.pid_start_time += 1;
+    EXPECT_EQ(store.status(s), Status::Stopped);
+}
+
+TEST(StateStore, CreatingWithDeadCreatorIsStopped) {
+    StateStore store(temp_root());
+    ContainerState s;
+    s.id = "x";
+    s.phase = "creating";
+    s.creator_pid = ::getpid();
+    s.creator_start_time = process_start_time(s.creator_pid).value();
+    EXPECT_EQ(store.status(s), Status::Creating);
+    s.creator_start_time += 1;
+    EXPECT_EQ(store.status(s), Status::Stopped);
+}
+
+TEST(OciState, HasTheSpecFields) {
+    ContainerState s;
+    s.id = "c";
+    s.pid = 5;
+    s.bundle = "/b";
+    Json j = oci_state_json(s, Status::Stopped);
+    EXPECT_EQ(j["status"], "stopped");
+    EXPECT_EQ(j["pid"], 0);
+    EXPECT_EQ(j["id"], "c");
+    EXPECT_TRUE(j.contains("ociVersion"));
+    EXPECT_FALSE(j.contains("annotations"));
+}

@@ -197,6 +197,21 @@ const char* namespace_proc_name(const std::string& type) {
     return nullptr;
 }
 
+Hooks parse_hooks(const Json& config) {
+    Hooks hooks;
+    if (!config.is_object()) return hooks;
+    JsonReader r(config, "config.json");
+    if (auto h = r.get("hooks")) {
+        hooks.prestart = parse_hook_list(*h, "prestart");
+        hooks.create_runtime = parse_hook_list(*h, "createRuntime");
+        hooks.create_container = parse_hook_list(*h, "createContainer");
+        hooks.start_container = parse_hook_list(*h, "startContainer");
+        hooks.poststart = parse_hook_list(*h, "poststart");
+        hooks.poststop = parse_hook_list(*h, "poststop");
+    }
+    return hooks;
+}
+
 Process parse_process(const JsonReader& r) {
     Process p;
     p.terminal = r.bool_or("terminal", false);
@@ -259,6 +274,7 @@ Spec parse_spec(const std::string& text, const std::string& label) {
     JsonReader r(doc, label);
     if (!doc.is_object()) r.fail("expected object, got " + std::string(json_type_name(doc)));
     Spec spec;
+    spec.raw = doc;
     spec.oci_version = r.at("ociVersion").as_string();
     auto root = r.at("root");
     spec.root_path = root.at("path").as_string();
@@ -271,14 +287,7 @@ Spec parse_spec(const std::string& text, const std::string& label) {
         for (const auto& item : m->as_array()) spec.mounts.push_back(parse_mount(item));
     if (auto a = r.get("annotations"))
         for (const auto& [k, v] : a->as_object()) spec.annotations[k] = v.as_string();
-    if (auto h = r.get("hooks")) {
-        spec.hooks.prestart = parse_hook_list(*h, "prestart");
-        spec.hooks.create_runtime = parse_hook_list(*h, "createRuntime");
-        spec.hooks.create_container = parse_hook_list(*h, "createContainer");
-        spec.hooks.start_container = parse_hook_list(*h, "startContainer");
-        spec.hooks.poststart = parse_hook_list(*h, "poststart");
-        spec.hooks.poststop = parse_hook_list(*h, "poststop");
-    }
+    spec.hooks = parse_hooks(doc);
     if (auto l = r.get("linux")) {
         Linux& lx = spec.linux;
         if (auto ns = l->get("namespaces")) {

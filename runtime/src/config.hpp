@@ -137,10 +137,13 @@ struct Spec {
     std::map<std::string, std::string> annotations;
     Hooks hooks;
     Linux linux;
+    Json raw;  // the document as parsed, kept in the state for exec
 };
 
 // Parses a whole config.json document; `label` prefixes errors (usually "config.json").
 Spec parse_spec(const std::string& text, const std::string& label = "config.json");
+// The hooks of a config document (as kept in the state).
+Hooks parse_hooks(const Json& config);
 // Parses an OCI process object (config.json's "process", or exec --process FILE).
 Process parse_process(const JsonReader& reader);
 

@@ -20,6 +20,7 @@
 #include "error.hpp"
 #include "files.hpp"
 #include "handshake.hpp"
+#include "hooks.hpp"
 #include "init.hpp"
 #include "log.hpp"
 #include "namespaces.hpp"
@@ -48,7 +49,6 @@ std::string absolute_dir(const std::string& dir) {
 void validate_for_create(const Spec& spec, const CreateOptions& opts) {
     if (!spec.process) throw Error("config.json: process: required field is missing");
     if (!spec.linux.find_namespace("mount")) throw Error("config.json: linux.namespaces: a mount namespace is required");
-    if (!spec.hooks.empty()) throw Error("config.json: hooks: not supported by box yet");
     if (spec.process->terminal && opts.console_socket.empty())
         throw Error("config.json: process.terminal is true but no --console-socket was given");
     if (!spec.process->terminal && !opts.console_socket.empty())
@@ -210,6 +210,8 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         ctx.console_socket_fd = console ? console.get() : -1;
         ctx.cgroup_dirs = st.cgroup_dirs;
         ctx.unshare_flags = unshare_flags;
+        ctx.preserve_fds = opts.preserve_fds;
+        ctx.hook_state = oci_state_json(st, Status::Creating);
         run_container_init(ctx);
     }
     rollback.set_child(child);
@@ -219,17 +221,26 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     bool setgroups_allowed = true;
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
     if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, child);
-    send_message(parent_sock.get(), {MsgType::Go, setgroups_allowed ? "" : "nosetgroups"});
+    send_message(parent_sock.get(), {MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
 
-    auto reply = recv_message(parent_sock.get());
-    if (!reply) throw Error("the container's init exited during setup");
-    if (reply->type == MsgType::Error) throw Error(reply->payload);
-    if (reply->type != MsgType::Ready) throw Error("unexpected message from the container's init");
+    for (;;) {
+        auto reply = recv_message(parent_sock.get());
+        if (!reply) throw Error("the container's init exited during setup");
+        if (reply->type == MsgType::Error) throw Error(reply->payload);
+        if (reply->type == MsgType::Ready) break;
+        if (reply->type != MsgType::HookPoint) throw Error("unexpected message from the container's init");
+        ContainerState creating = st;
+        creating.pid = child;
+        Json state = oci_state_json(creating, Status::Creating);
+        run_hooks(spec.hooks.prestart, "prestart", state);
+        run_hooks(spec.hooks.create_runtime, "createRuntime", state);
+        send_message(parent_sock.get(), {MsgType::Go, "{}"});
+    }
 
     st.phase = "created";
     st.pid = child;
     st.pid_start_time = process_start_time(child).value_or(0);
-    st.config = Json::object();
+    st.config = spec.raw;
     store_.save(st);
     if (!opts.pid_file.empty()) {
         rollback.set_pid_file(opts.pid_file);
@@ -263,6 +274,7 @@ void Runtime::start(const std::string& id) {
         if (!process_is(st.pid, st.pid_start_time)) throw Error("cannot start container " + quote(id) + ": its init has exited");
     }
     ::unlink(store_.fifo_path(id).c_str());
+    run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
 }
 
 Json Runtime::state(const std::string& id) const {
@@ -296,6 +308,7 @@ void Runtime::destroy(const ContainerState& st) {
     }
     if (!st.cgroup_dirs.empty()) cgroup_destroy(st.cgroup_dirs);
     store_.remove(st.id);
+    run_hooks_warn(parse_hooks(st.config).poststop, "poststop", oci_state_json(st, Status::Stopped));
 }
 
 void Runtime::remove(const std::string& id, bool force) {
@@ -319,6 +332,8 @@ int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, &old);
     pid_t child = create_container(opts, false);
+    if (auto st = store_.load(opts.id); !parse_hooks(st.config).poststart.empty())
+        run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
     int code = 1;
     for (;;) {
         siginfo_t info{};

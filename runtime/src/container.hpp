@@ -14,6 +14,27 @@ struct CreateOptions {
     std::string bundle;  // empty: the current directory
     std::string pid_file;
     std::string console_socket;
+    unsigned preserve_fds = 0;
+};
+
+struct ExecOptions {
+    std::string id;
+    std::string process_file;       // --process: an OCI process object, used as it is
+    std::vector<std::string> args;  // the command, when there is no --process
+    bool tty = false;
+    std::string console_socket;
+    bool detach = false;
+    std::string pid_file;
+    std::string cwd;
+    std::vector<std::string> env;
+    std::string user;  // UID[:GID] or a name from the container's /etc/passwd
+    std::vector<uint32_t> additional_gids;
+    std::vector<std::string> caps;
+    bool no_new_privs = false;
+    unsigned preserve_fds = 0;
+    std::string process_label;
+    std::string apparmor;
+    bool ignore_paused = false;
 };
 
 struct ListEntry {
@@ -34,6 +55,8 @@ public:
     // Foreground run returns the container's exit status (128+N for signal N).
     int run(const CreateOptions& opts, bool detach, bool keep);
     std::vector<ListEntry> list() const;
+    // Foreground exec returns the process's exit status; --detach returns 0 once it runs.
+    int exec(const ExecOptions& opts);
     void pause(const std::string& id);
     void resume(const std::string& id);
 

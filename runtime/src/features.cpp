@@ -17,7 +17,7 @@ Json features_json() {
     return Json{
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
-        {"hooks", Json::array()},
+        {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions", known_mount_options()},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}},

@@ -16,12 +16,10 @@ struct InitContext {
     int console_socket_fd = -1;  // connected --console-socket, or -1
     std::vector<std::string> cgroup_dirs;
     int unshare_flags = 0;       // namespaces still to create after the handshake
+    unsigned preserve_fds = 0;   // fds 3.. passed on to the process
+    Json hook_state;             // OCI state for hooks run by init (pid filled in by the parent)
 };
 
 [[noreturn]] void run_container_init(const InitContext& ctx);
-
-// Finds the executable as execvp would, with the container's PATH, inside the current root.
-// Throws Error naming it when it is missing or not executable.
-std::string find_executable(const std::string& name, const std::vector<std::string>& env);
 
 }  // namespace box

@@ -45,7 +45,8 @@ Parsed parse_flags(const po::options_description& desc, const std::vector<std::s
         std::string name = tok.substr(tok[1] == '-' ? 2 : 1);
         bool long_form = tok[1] == '-';
         if (!long_form && name.size() > 1) continue;  // -bDIR
-        const po::option_description* opt = desc.find_nothrow(name, false, false, false);
+        // Boost keys short options as "-x".
+        const po::option_description* opt = desc.find_nothrow(long_form ? name : "-" + name, false, false, false);
         if (opt && opt->semantic()->max_tokens() > 0 && i + 1 < args.size()) flags.push_back(args[++i]);
     }
     out.positional.assign(args.begin() + static_cast<long>(i), args.end());
@@ -79,6 +80,53 @@ po::options_description base(const char* title) {
 
 std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
+unsigned preserve_fds_of(const Parsed& p) {
+    int n = p.vm["preserve-fds"].as<int>();
+    if (n < 0) throw UsageError("--preserve-fds must not be negative, got " + std::to_string(n));
+    return static_cast<unsigned>(n);
+}
+
+int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("exec options");
+    d.add_options()("process,p", po::value<std::string>()->default_value(""), "an OCI process JSON file")(
+        "tty,t", po::bool_switch(), "allocate a pseudo-terminal")(
+        "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
+        "detach,d", po::bool_switch(), "return once the process has started")(
+        "pid-file", po::value<std::string>()->default_value(""), "write the process pid to this file")(
+        "cwd", po::value<std::string>()->default_value(""), "working directory in the container")(
+        "env,e", po::value<std::vector<std::string>>()->composing(), "set an environment variable KEY=value")(
+        "user,u", po::value<std::string>()->default_value(""), "UID[:GID] or a user name")(
+        "additional-gids,g", po::value<std::vector<uint32_t>>()->composing(), "additional group id")(
+        "cap,c", po::value<std::vector<std::string>>()->composing(), "add a capability")(
+        "no-new-privs", po::bool_switch(), "set no_new_privs")(
+        "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (3 .. 3+N-1)")(
+        "process-label", po::value<std::string>()->default_value(""), "SELinux label")(
+        "apparmor", po::value<std::string>()->default_value(""), "AppArmor profile")(
+        "ignore-paused", po::bool_switch(), "allow exec in a paused container");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "exec [options] ID [COMMAND [ARG...]]")) return 0;
+    if (p.positional.empty()) throw UsageError("exec: a container id is required");
+    ExecOptions o;
+    o.id = p.positional[0];
+    o.args.assign(p.positional.begin() + 1, p.positional.end());
+    o.process_file = p.vm["process"].as<std::string>();
+    o.tty = p.vm["tty"].as<bool>();
+    o.console_socket = p.vm["console-socket"].as<std::string>();
+    o.detach = p.vm["detach"].as<bool>();
+    o.pid_file = p.vm["pid-file"].as<std::string>();
+    o.cwd = p.vm["cwd"].as<std::string>();
+    if (p.vm.count("env")) o.env = p.vm["env"].as<std::vector<std::string>>();
+    o.user = p.vm["user"].as<std::string>();
+    if (p.vm.count("additional-gids")) o.additional_gids = p.vm["additional-gids"].as<std::vector<uint32_t>>();
+    if (p.vm.count("cap")) o.caps = p.vm["cap"].as<std::vector<std::string>>();
+    o.no_new_privs = p.vm["no-new-privs"].as<bool>();
+    o.preserve_fds = preserve_fds_of(p);
+    o.process_label = p.vm["process-label"].as<std::string>();
+    o.apparmor = p.vm["apparmor"].as<std::string>();
+    o.ignore_paused = p.vm["ignore-paused"].as<bool>();
+    return rt.exec(o);
+}
+
 int cmd_create(Runtime& rt, const std::vector<std::string>& args) {
     auto d = base("create options");
     d.add_options()("bundle,b", po::value<std::string>()->default_value(""), "bundle directory (default: current)")(
@@ -86,12 +134,11 @@ int cmd_create(Runtime& rt, const std::vector<std::string>& args) {
         "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
         "no-pivot", po::bool_switch(), "accepted for compatibility; box always uses pivot_root")(
         "no-new-keyring", po::bool_switch(), "accepted for compatibility")(
-        "preserve-fds", po::value<unsigned>()->default_value(0), "pass N extra fds (not supported yet)");
+        "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (3 .. 3+N-1) to the process");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "create [options] ID")) return 0;
-    if (p.vm["preserve-fds"].as<unsigned>() != 0) throw Error("--preserve-fds is not supported by box yet");
     CreateOptions o{need_id(p, "create"), p.vm["bundle"].as<std::string>(), p.vm["pid-file"].as<std::string>(),
-                    p.vm["console-socket"].as<std::string>()};
+                    p.vm["console-socket"].as<std::string>(), preserve_fds_of(p)};
     rt.create(o);
     return 0;
 }
@@ -103,11 +150,12 @@ int cmd_run(Runtime& rt, const std::vector<std::string>& args) {
         "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
         "detach,d", po::bool_switch(), "return once the container has started")(
         "keep", po::bool_switch(), "keep the container's state after it exits")(
-        "no-pivot", po::bool_switch(), "accepted for compatibility")("no-new-keyring", po::bool_switch(), "accepted for compatibility");
+        "no-pivot", po::bool_switch(), "accepted for compatibility")("no-new-keyring", po::bool_switch(), "accepted for compatibility")(
+        "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (3 .. 3+N-1) to the process");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "run [options] ID")) return 0;
     CreateOptions o{need_id(p, "run"), p.vm["bundle"].as<std::string>(), p.vm["pid-file"].as<std::string>(),
-                    p.vm["console-socket"].as<std::string>()};
+                    p.vm["console-socket"].as<std::string>(), preserve_fds_of(p)};
     return rt.run(o, p.vm["detach"].as<bool>(), p.vm["keep"].as<bool>());
 }
 
@@ -222,6 +270,7 @@ void usage() {
                  "  kill      send a signal to the container's init (or --all processes)\n"
                  "  delete    delete a stopped container (--force: any)\n"
                  "  run       create and start a container\n"
+                 "  exec      run a new process in a running container\n"
                  "  list      list containers\n"
                  "  pause     freeze every process of a container\n"
                  "  resume    thaw a paused container\n"
@@ -280,7 +329,8 @@ int main(int argc, char** argv) {
             usage();
             return 0;
         }
-        if (command == "exec" || command == "ps" || command == "update" || command == "events")
+        if (command == "exec") return cmd_exec(rt, args);
+        if (command == "ps" || command == "update" || command == "events")
             throw Error(command + " is not implemented by box yet");
         throw UsageError("unknown command " + quote(command) + " (see box --help)");
     } catch (const UsageError& e) {

@@ -1,0 +1,287 @@
+// `box exec`: a new process in a running container. box exec forks an intermediate that
+// joins the container's cgroup and namespaces, and it forks the process itself (a fork is
+// needed to really enter the pid namespace). box exec is a child subreaper, so the process
+// is re-parented to it and its exit status can be collected.
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "capabilities.hpp"
+#include "cgroups.hpp"
+#include "container.hpp"
+#include "error.hpp"
+#include "files.hpp"
+#include "handshake.hpp"
+#include "log.hpp"
+#include "namespaces.hpp"
+#include "proc.hpp"
+#include "process.hpp"
+#include "rlimits.hpp"
+
+namespace box {
+namespace {
+
+constexpr int kForwarded[] = {SIGHUP, SIGINT,  SIGQUIT,   SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+                              SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
+
+// Joining order: the user namespace first (it grants the rights for the rest), mount last.
+constexpr const char* kJoinOrder[] = {"user", "ipc", "uts", "network", "cgroup", "pid", "time", "mount"};
+
+bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+// Resolves "name" or "uid" from the container's /etc/passwd (we are inside its mount namespace).
+void resolve_user(const std::string& spec, User& user) {
+    std::string name = spec, group;
+    if (auto colon = spec.find(':'); colon != std::string::npos) {
+        name = spec.substr(0, colon);
+        group = spec.substr(colon + 1);
+    }
+    bool gid_given = !group.empty();
+    if (all_digits(name)) {
+        user.uid = static_cast<uint32_t>(std::stoul(name));
+    } else {
+        std::ifstream in("/etc/passwd");
+        std::string line;
+        bool found = false;
+        while (std::getline(in, line)) {
+            std::stringstream ss(line);
+            std::string f[4];
+            for (auto& x : f) std::getline(ss, x, ':');
+            if (f[0] == name && all_digits(f[2]) && all_digits(f[3])) {
+                user.uid = static_cast<uint32_t>(std::stoul(f[2]));
+                if (!gid_given) user.gid = static_cast<uint32_t>(std::stoul(f[3]));
+                found = true;
+                break;
+            }
+        }
+        if (!found) throw Error("--user: unknown user " + quote(name) + " in the container's /etc/passwd");
+        if (!gid_given) return;
+    }
+    if (!gid_given) {
+        user.gid = user.uid == 0 ? 0 : user.gid;
+        return;
+    }
+    if (all_digits(group)) {
+        user.gid = static_cast<uint32_t>(std::stoul(group));
+        return;
+    }
+    std::ifstream in("/etc/group");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::stringstream ss(line);
+        std::string f[3];
+        for (auto& x : f) std::getline(ss, x, ':');
+        if (f[0] == group && all_digits(f[2])) {
+            user.gid = static_cast<uint32_t>(std::stoul(f[2]));
+            return;
+        }
+    }
+    throw Error("--user: unknown group " + quote(group) + " in the container's /etc/group");
+}
+
+Process load_process_file(const std::string& path) {
+    std::string text;
+    if (!try_read_file(path, text)) throw_errno("--process " + quote(path));
+    Json doc = parse_json(text, path);
+    JsonReader r(doc, path);
+    if (!doc.is_object()) r.fail(std::string("expected object, got ") + json_type_name(doc));
+    return parse_process(r);
+}
+
+bool setgroups_denied() {
+    std::string v;
+    return try_read_file("/proc/self/setgroups", v) && v.rfind("deny", 0) == 0;
+}
+
+UniqueFd connect_socket(const std::string& path) {
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno("--console-socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket " + quote(path) + ": path too long");
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_errno("--console-socket " + quote(path));
+    return sock;
+}
+
+}  // namespace
+
+int Runtime::exec(const ExecOptions& opts) {
+    validate_container_id(opts.id);
+    ContainerState st = store_.load(opts.id);
+    Status status = store_.status(st);
+    if (status == Status::Paused && !opts.ignore_paused)
+        throw Error("cannot exec in container " + quote(opts.id) + ": it is paused (use --ignore-paused)");
+    if (status != Status::Running && status != Status::Created && status != Status::Paused)
+        throw Error("cannot exec in container " + quote(opts.id) + ": it is " + status_name(status));
+    if (!opts.process_label.empty()) throw Error("--process-label: SELinux is not supported by box on this host");
+    if (!opts.apparmor.empty()) throw Error("--apparmor: AppArmor is not supported by box on this host");
+
+    JsonReader config(st.config, "config.json");
+    Process proc;
+    if (!opts.process_file.empty()) {
+        proc = load_process_file(opts.process_file);
+    } else {
+        if (opts.args.empty()) throw UsageError("exec: a command is required (or --process FILE)");
+        Json base = st.config.value("process", Json::object());
+        base["args"] = opts.args;
+        base["terminal"] = opts.tty;
+        proc = parse_process(JsonReader(base, "config.json", "process"));
+        for (const auto& e : opts.env) {
+            if (e.find('=') == std::string::npos) throw UsageError("--env " + quote(e) + ": must have the form KEY=value");
+            proc.env.push_back(e);
+        }
+        if (!opts.cwd.empty()) {
+            if (opts.cwd[0] != '/') throw UsageError("--cwd " + quote(opts.cwd) + ": must be an absolute path");
+            proc.cwd = opts.cwd;
+        }
+        if (!opts.additional_gids.empty()) proc.user.additional_gids = opts.additional_gids;
+        if (opts.no_new_privs) proc.no_new_privileges = true;
+        for (const auto& name : opts.caps) {
+            int cap = capability_from_name(name);
+            if (cap < 0) throw UsageError("--cap: unknown capability " + quote(name));
+            if (!proc.capabilities) proc.capabilities = Capabilities{};
+            for (auto* set : {&proc.capabilities->bounding, &proc.capabilities->effective, &proc.capabilities->permitted,
+                              &proc.capabilities->inheritable, &proc.capabilities->ambient})
+                set->push_back(cap);
+        }
+    }
+    if (proc.terminal && opts.console_socket.empty())
+        throw UsageError("exec: a terminal was requested but no --console-socket was given");
+    std::optional<Json> seccomp;
+    if (auto lx = config.get("linux"); lx && lx->get("seccomp")) seccomp = lx->at("seccomp").raw();
+    std::vector<std::string> ns_types;
+    if (auto lx = config.get("linux"); lx && lx->get("namespaces"))
+        for (const auto& ns : lx->at("namespaces").as_array()) ns_types.push_back(ns.at("type").as_string());
+
+    UniqueFd console;
+    if (!opts.console_socket.empty()) console = connect_socket(opts.console_socket);
+
+    // Hold the init with a pidfd while opening its namespaces, so a reused pid cannot slip in.
+    UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
+    if (!pidfd) throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
+    std::vector<std::pair<std::string, UniqueFd>> ns_fds;
+    for (const char* type : kJoinOrder) {
+        if (std::find(ns_types.begin(), ns_types.end(), type) == ns_types.end()) continue;
+        std::string path = "/proc/" + std::to_string(st.pid) + "/ns/" + namespace_proc_name(type);
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw_errno("opening the container's " + std::string(type) + " namespace");
+        ns_fds.emplace_back(type, std::move(fd));
+    }
+    if (!process_is(st.pid, st.pid_start_time)) throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
+
+    sigset_t forwarded, old;
+    sigemptyset(&forwarded);
+    for (int s : kForwarded) sigaddset(&forwarded, s);
+    sigaddset(&forwarded, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &forwarded, &old);
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("PR_SET_CHILD_SUBREAPER");
+
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+    std::fflush(nullptr);
+    pid_t intermediate = ::fork();
+    if (intermediate < 0) throw_errno("fork");
+    if (intermediate == 0) {
+        parent_sock.reset();
+        int sock = child_sock.get();
+        try {
+            if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, ::getpid());
+            bool joined_user = false;
+            for (auto& [type, fd] : ns_fds) {
+                if (::setns(fd.get(), namespace_clone_flag(type)) < 0) throw_errno("joining the container's " + type + " namespace");
+                joined_user = joined_user || type == "user";
+            }
+            ns_fds.clear();
+            pid_t pid = ::fork();
+            if (pid < 0) throw_errno("fork");
+            if (pid > 0) {
+                send_message(sock, {MsgType::Ready, std::to_string(pid)});
+                _exit(0);
+            }
+            sigprocmask(SIG_SETMASK, &old, nullptr);
+            if (joined_user && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
+                throw_errno("becoming root in the container's user namespace");
+            if (!opts.user.empty()) resolve_user(opts.user, proc.user);
+            if (proc.terminal) setup_terminal(proc, console.get());
+            console.reset();
+            apply_rlimits(proc.rlimits);
+            if (::chdir(proc.cwd.c_str()) < 0) throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
+            std::vector<std::string> env = process_environment(proc);
+            std::string exe = find_executable(proc.args[0], env);
+            drop_privileges(proc, seccomp, !setgroups_denied());
+            preserve_fds(opts.preserve_fds);
+            exec_process(proc, exe, env, seccomp);
+        } catch (const std::exception& e) {
+            try {
+                send_message(sock, {MsgType::Error, e.what()});
+            } catch (...) {
+            }
+            _exit(1);
+        }
+    }
+    child_sock.reset();
+    console.reset();
+    pid_t pid = -1;
+    std::string error;
+    while (auto msg = recv_message(parent_sock.get())) {
+        if (msg->type == MsgType::Ready) pid = static_cast<pid_t>(std::stol(msg->payload));
+        if (msg->type == MsgType::Error) error = msg->payload;
+    }
+    while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (!error.empty()) {
+        if (pid > 0) while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        throw Error(error);
+    }
+    if (pid <= 0) throw Error("exec: the process did not start");
+    if (!opts.pid_file.empty()) {
+        std::string path = opts.pid_file;
+        if (path[0] != '/') {
+            char* cwd = ::getcwd(nullptr, 0);
+            path = std::string(cwd ? cwd : ".") + "/" + path;
+            std::free(cwd);
+        }
+        write_file_atomic(path, std::to_string(pid), 0644);
+    }
+    if (opts.detach) return 0;
+    for (;;) {
+        siginfo_t info{};
+        int sig = sigwaitinfo(&forwarded, &info);
+        if (sig < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for signals");
+        }
+        if (sig != SIGCHLD) {
+            ::kill(pid, sig);
+            continue;
+        }
+        // As a subreaper we may also inherit the process's orphans: reap them all.
+        for (;;) {
+            int wstatus = 0;
+            pid_t r = ::waitpid(-1, &wstatus, WNOHANG);
+            if (r <= 0) break;
+            if (r == pid) {
+                sigprocmask(SIG_SETMASK, &old, nullptr);
+                if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+                if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+                return 1;
+            }
+        }
+    }
+}
+
+}  // namespace box

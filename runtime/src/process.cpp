@@ -1,0 +1,151 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "capabilities.hpp"
+#include "error.hpp"
+#include "fd.hpp"
+#include "identity.hpp"
+#include "seccomp.hpp"
+
+namespace box {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+    for (const auto& e : env)
+        if (e.compare(0, key.size() + 1, key + "=") == 0) return e.substr(key.size() + 1);
+    return {};
+}
+
+std::string home_for(uint32_t uid) {
+    std::ifstream in("/etc/passwd");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        size_t start = 0;
+        for (;;) {
+            size_t end = line.find(':', start);
+            f.push_back(line.substr(start, end == std::string::npos ? std::string::npos : end - start));
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+        if (f.size() >= 6 && f[2] == std::to_string(uid)) return f[5];
+    }
+    return "/";
+}
+
+void send_fd(int sock, int fd) {
+    char dummy = 'x';
+    iovec iov{&dummy, 1};
+    alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = buf;
+    msg.msg_controllen = sizeof buf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("sending the terminal to the console socket");
+}
+
+}  // namespace
+
+void setup_terminal(const Process& p, int console_socket) {
+    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master) throw_errno("opening /dev/ptmx in the container");
+    if (::unlockpt(master.get()) < 0) throw_errno("unlockpt");
+    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) throw_errno("opening the terminal's peer");
+    if (p.console_size) {
+        winsize ws{static_cast<unsigned short>(p.console_size->height), static_cast<unsigned short>(p.console_size->width), 0, 0};
+        if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_errno("process.consoleSize");
+    }
+    send_fd(console_socket, master.get());
+    master.reset();
+    for (int fd = 0; fd < 3; ++fd)
+        if (::dup2(slave.get(), fd) < 0) throw_errno("attaching the terminal to stdio");
+    if (::ioctl(0, TIOCSCTTY, 0) < 0) throw_errno("making the terminal the controlling terminal");
+}
+
+std::vector<std::string> process_environment(const Process& p) {
+    std::vector<std::string> env = p.env;
+    if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_for(p.user.uid));
+    return env;
+}
+
+std::string find_executable(const std::string& name, const std::vector<std::string>& env) {
+    auto executable = [](const std::string& path) {
+        struct stat st {};
+        return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    };
+    if (name.find('/') != std::string::npos) {
+        if (executable(name)) return name;
+        throw Error("executable " + quote(name) + " not found in the container");
+    }
+    std::string path = env_value(env, "PATH");
+    if (path.empty()) path = kDefaultPath;
+    size_t start = 0;
+    for (;;) {
+        size_t end = path.find(':', start);
+        std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (dir.empty()) dir = ".";
+        std::string candidate = dir + "/" + name;
+        if (executable(candidate)) return candidate;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    throw Error("executable " + quote(name) + " not found in the container (PATH=" + path + ")");
+}
+
+void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed) {
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it.
+    if (seccomp && !p.no_new_privileges) load_seccomp(*seccomp);
+    if (p.capabilities) drop_bounding_set(*p.capabilities);
+    apply_user(p.user, setgroups_allowed);
+    if (p.capabilities) apply_capability_sets(*p.capabilities);
+    if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("setting no_new_privs");
+}
+
+void exec_process(const Process& p, const std::string& exe, const std::vector<std::string>& env,
+                  const std::optional<Json>& seccomp) {
+    if (seccomp && p.no_new_privileges) load_seccomp(*seccomp);
+    std::vector<std::string> args = p.args, envs = env;
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    ::execve(exe.c_str(), argv.data(), envp.data());
+    int err = errno;
+    std::string msg = "box: exec " + quote(exe) + " failed: " + std::strerror(err) + "\n";
+    (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+    _exit(127);
+}
+
+void preserve_fds(unsigned count) {
+    // Whatever our caller leaked to us must not reach the container: only 0-2 and the preserved.
+    ::close_range(3 + count, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (unsigned i = 0; i < count; ++i) {
+        int fd = 3 + static_cast<int>(i);
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+}
+
+}  // namespace box

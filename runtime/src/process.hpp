@@ -1,0 +1,32 @@
+// The container process, as init and exec both prepare it: terminal, environment,
+// executable lookup, identity and privileges, and finally execve.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace box {
+
+// A pty from the container's devpts becomes the controlling terminal and stdio;
+// the master is sent over the console socket (SCM_RIGHTS), as runc does.
+void setup_terminal(const Process& p, int console_socket);
+
+// process.env plus HOME from the container's /etc/passwd when the config has none.
+std::vector<std::string> process_environment(const Process& p);
+
+// Finds the executable as execvp would, with the container's PATH, inside the current root.
+std::string find_executable(const std::string& name, const std::vector<std::string>& env);
+
+// Seccomp (when no_new_privs is off), bounding set, user, capability sets, no_new_privs.
+void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed);
+
+// Seccomp as late as possible when no_new_privs is on, then execve. Never returns.
+[[noreturn]] void exec_process(const Process& p, const std::string& exe, const std::vector<std::string>& env,
+                               const std::optional<Json>& seccomp);
+
+// Clears O_CLOEXEC on fds 3 .. 3+count-1 so --preserve-fds reaches the process.
+void preserve_fds(unsigned count);
+
+}  // namespace box

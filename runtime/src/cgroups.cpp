@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "device_filter.hpp"
 #include "error.hpp"
 #include "files.hpp"
 #include "log.hpp"
@@ -82,6 +83,13 @@ std::vector<DeviceRule> default_device_rules() {
     };
 }
 
+std::vector<DeviceRule> with_default_devices(const std::vector<DeviceRule>& rules) {
+    auto all = rules;
+    auto defaults = default_device_rules();
+    all.insert(all.end(), defaults.begin(), defaults.end());
+    return all;
+}
+
 // cpu.shares (2..262144) to cpu.weight (1..10000), as runc and crun convert it.
 uint64_t shares_to_weight(uint64_t shares) {
     if (shares == 0) return 0;
@@ -90,10 +98,7 @@ uint64_t shares_to_weight(uint64_t shares) {
 
 void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
     if (has(h.controllers, "devices") && !r.devices.empty()) {
-        auto rules = r.devices;
-        auto defaults = default_device_rules();
-        rules.insert(rules.end(), defaults.begin(), defaults.end());
-        for (const auto& rule : rules) {
+        for (const auto& rule : with_default_devices(r.devices)) {
             if (rule.type == 'a' && !rule.allow) {
                 write_cg(dir, "devices.deny", "a");
                 continue;
@@ -268,9 +273,12 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
             }
             created.push_back(dir);
             if (resources) {
-                if (h.v2 && !is_v2_dir(dir)) continue;
                 if (h.v2) {
                     if (detect_cgroup_mode() == CgroupMode::V2) apply_v2(dir, h, *resources);
+                    // The device program needs no controller: on a hybrid host it guards the
+                    // unified hierarchy too, so the v2 path is exercised here as well.
+                    if (!resources->devices.empty() && ::geteuid() == 0)
+                        attach_device_filter(dir, with_default_devices(resources->devices));
                 } else {
                     apply_v1(dir, h, *resources);
                 }
@@ -321,35 +329,55 @@ bool cgroup_is_frozen(const std::vector<std::string>& dirs) {
     for (const auto& dir : dirs) {
         std::string v;
         if (try_read_file(dir + "/freezer.state", v)) return v.rfind("FROZEN", 0) == 0 || v.rfind("FREEZING", 0) == 0;
-    }
-    for (const auto& dir : dirs) {
-        std::string v;
-        if (try_read_file(dir + "/cgroup.freeze", v)) return !v.empty() && v[0] == '1';
+        if (try_read_file(dir + "/cgroup.freeze", v) && !v.empty() && v[0] == '1') return true;
     }
     return false;
 }
 
+namespace {
+
+// Waits until the freezer reports the state; a following `state` must tell the truth.
+template <typename Done>
+void wait_until(Done done, const std::string& what) {
+    for (int i = 0; i < 2000; ++i) {
+        if (done()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    throw Error("timed out waiting for " + what);
+}
+
+}  // namespace
+
 void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen) {
-    for (const auto& dir : dirs) {
+    // Every freezer the host has: the v1 freezer controller and cgroup v2's cgroup.freeze
+    // (both, on a hybrid host, so each path is exercised).
+    // On a hybrid host a v1-frozen task cannot enter the v2 freeze: freeze v2 first, thaw v1 first.
+    std::vector<std::string> ordered = dirs;
+    std::stable_sort(ordered.begin(), ordered.end(), [&](const std::string& a, const std::string& b) {
+        bool av2 = is_v2_dir(a), bv2 = is_v2_dir(b);
+        return frozen ? (av2 && !bv2) : (!av2 && bv2);
+    });
+    bool any = false;
+    for (const auto& dir : ordered) {
         if (::access((dir + "/freezer.state").c_str(), F_OK) == 0) {
-            write_cg(dir, "freezer.state", frozen ? "FROZEN" : "THAWED");
-            // Wait for the transition so that a following `state` tells the truth.
-            for (int i = 0; i < 1000; ++i) {
+            any = true;
+            const char* want = frozen ? "FROZEN" : "THAWED";
+            write_cg(dir, "freezer.state", want);
+            wait_until([&] {
                 std::string v;
-                try_read_file(dir + "/freezer.state", v);
-                if (v.rfind(frozen ? "FROZEN" : "THAWED", 0) == 0) return;
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            }
-            throw Error(std::string("cgroup freezer did not reach ") + (frozen ? "FROZEN" : "THAWED") + " in " + dir);
-        }
-    }
-    for (const auto& dir : dirs) {
-        if (::access((dir + "/cgroup.freeze").c_str(), F_OK) == 0) {
+                return try_read_file(dir + "/freezer.state", v) && v.rfind(want, 0) == 0;
+            }, std::string("the v1 freezer to reach ") + want + " in " + dir);
+        } else if (::access((dir + "/cgroup.freeze").c_str(), F_OK) == 0) {
+            any = true;
             write_cg(dir, "cgroup.freeze", frozen ? "1" : "0");
-            return;
+            wait_until([&] {
+                std::string v;
+                return try_read_file(dir + "/cgroup.events", v) &&
+                       v.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos;
+            }, std::string("cgroup.freeze to ") + (frozen ? "freeze " : "thaw ") + dir);
         }
     }
-    throw Error("no freezer: neither the v1 freezer controller nor cgroup.freeze is available");
+    if (!any) throw Error("no freezer: neither the v1 freezer controller nor cgroup.freeze is available");
 }
 
 void cgroup_destroy(const std::vector<std::string>& dirs) {

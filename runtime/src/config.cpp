@@ -119,6 +119,26 @@ Device parse_device(const JsonReader& r) {
     return d;
 }
 
+}  // namespace
+
+const Namespace* Linux::find_namespace(const std::string& type) const {
+    for (const auto& ns : namespaces)
+        if (ns.type == type) return &ns;
+    return nullptr;
+}
+
+int namespace_clone_flag(const std::string& type) {
+    for (const auto& k : kNamespaces)
+        if (type == k.type) return k.flag;
+    return -1;
+}
+
+const char* namespace_proc_name(const std::string& type) {
+    for (const auto& k : kNamespaces)
+        if (type == k.type) return k.proc_name;
+    return nullptr;
+}
+
 Resources parse_resources(const JsonReader& r) {
     Resources res;
     if (auto devices = r.get("devices")) {
@@ -175,26 +195,6 @@ Resources parse_resources(const JsonReader& r) {
             res.unified[k] = v.as_string();
         }
     return res;
-}
-
-}  // namespace
-
-const Namespace* Linux::find_namespace(const std::string& type) const {
-    for (const auto& ns : namespaces)
-        if (ns.type == type) return &ns;
-    return nullptr;
-}
-
-int namespace_clone_flag(const std::string& type) {
-    for (const auto& k : kNamespaces)
-        if (type == k.type) return k.flag;
-    return -1;
-}
-
-const char* namespace_proc_name(const std::string& type) {
-    for (const auto& k : kNamespaces)
-        if (type == k.type) return k.proc_name;
-    return nullptr;
 }
 
 Hooks parse_hooks(const Json& config) {

@@ -142,6 +142,8 @@ struct Spec {
 
 // Parses a whole config.json document; `label` prefixes errors (usually "config.json").
 Spec parse_spec(const std::string& text, const std::string& label = "config.json");
+// linux.resources (also the document `box update --resources` reads).
+Resources parse_resources(const JsonReader& reader);
 // The hooks of a config document (as kept in the state).
 Hooks parse_hooks(const Json& config);
 // Parses an OCI process object (config.json's "process", or exec --process FILE).

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cgroup_stats.hpp"
 #include "cgroups.hpp"
 #include "error.hpp"
 #include "files.hpp"
@@ -379,6 +380,61 @@ std::vector<ListEntry> Runtime::list() const {
         out.push_back(std::move(e));
     }
     return out;
+}
+
+std::vector<pid_t> Runtime::pids(const std::string& id) const {
+    validate_container_id(id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status == Status::Stopped) return {};
+    if (st.cgroup_dirs.empty()) return {st.pid};
+    return cgroup_pids(st.cgroup_dirs);
+}
+
+void Runtime::update(const std::string& id, const Resources& resources) {
+    ContainerLock lock(store_, id);
+    ContainerState st = store_.load(id);
+    Status status = store_.status(st);
+    if (status == Status::Stopped) throw Error("cannot update container " + quote(id) + ": it is stopped");
+    if (st.cgroup_dirs.empty()) throw Error("cannot update container " + quote(id) + ": it has no cgroup");
+    if (!resources.devices.empty()) throw Error("update: changing device rules of a running container is not supported");
+    ContainerCgroup::apply(st.cgroup_dirs, resources);
+}
+
+Json Runtime::stats(const std::string& id) const {
+    validate_container_id(id);
+    ContainerState st = store_.load(id);
+    if (store_.status(st) == Status::Stopped) throw Error("container " + quote(id) + " is stopped");
+    return Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}};
+}
+
+void Runtime::events(const std::string& id, bool once, int interval_ms) {
+    if (once) {
+        std::printf("%s\n", stats(id).dump().c_str());
+        return;
+    }
+    ContainerState st = store_.load(id);
+    uint64_t ooms = cgroup_oom_kills(st.cgroup_dirs);
+    int elapsed = interval_ms;
+    // Poll often for OOM kills; print stats every interval. Ends when the container stops.
+    while (store_.status(st) != Status::Stopped) {
+        uint64_t now = cgroup_oom_kills(st.cgroup_dirs);
+        if (now > ooms) {
+            std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
+            std::fflush(stdout);
+            ooms = now;
+        }
+        if (elapsed >= interval_ms) {
+            std::printf("%s\n", Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}}.dump().c_str());
+            std::fflush(stdout);
+            elapsed = 0;
+        }
+        int step = std::min(interval_ms, 100);
+        ::usleep(static_cast<useconds_t>(step) * 1000);
+        elapsed += step;
+    }
+    // The last OOM may be what stopped it.
+    if (cgroup_oom_kills(st.cgroup_dirs) > ooms) std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
 }
 
 void Runtime::pause(const std::string& id) {

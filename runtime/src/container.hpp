@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "json_reader.hpp"
+#include "config.hpp"
 #include "state.hpp"
 
 namespace box {
@@ -55,6 +56,11 @@ public:
     // Foreground run returns the container's exit status (128+N for signal N).
     int run(const CreateOptions& opts, bool detach, bool keep);
     std::vector<ListEntry> list() const;
+    std::vector<pid_t> pids(const std::string& id) const;
+    void update(const std::string& id, const Resources& resources);
+    Json stats(const std::string& id) const;
+    // Prints JSON events: one stats event with once, else stats every interval and OOM events.
+    void events(const std::string& id, bool once, int interval_ms);
     // Foreground exec returns the process's exit status; --detach returns 0 once it runs.
     int exec(const ExecOptions& opts);
     void pause(const std::string& id);

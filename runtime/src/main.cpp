@@ -1,6 +1,11 @@
 // box: the command line. A thin layer that parses runc-compatible flags with
 // Boost.Program_options and calls the container operations in container.hpp.
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -12,6 +17,7 @@
 #include "container.hpp"
 #include "error.hpp"
 #include "features.hpp"
+#include "fd.hpp"
 #include "files.hpp"
 #include "log.hpp"
 #include "signals.hpp"
@@ -21,6 +27,33 @@ namespace po = boost::program_options;
 using namespace box;
 
 namespace {
+
+// Runs argv and returns its standard output.
+std::string capture_output(const std::vector<std::string>& argv) {
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+    std::vector<std::string> copy = argv;
+    std::vector<char*> args;
+    for (auto& a : copy) args.push_back(a.data());
+    args.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        ::dup2(wr.get(), 1);
+        ::execvp(args[0], args.data());
+        _exit(127);
+    }
+    wr.reset();
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(rd.get(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error(argv[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+    return out;
+}
 
 struct Parsed {
     po::variables_map vm;
@@ -125,6 +158,137 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     o.apparmor = p.vm["apparmor"].as<std::string>();
     o.ignore_paused = p.vm["ignore-paused"].as<bool>();
     return rt.exec(o);
+}
+
+// "100", "64k", "512M", "1g" (as runc accepts them) in bytes; -1 stays unlimited.
+int64_t parse_bytes(const std::string& flag, const std::string& text) {
+    if (text == "-1") return -1;
+    size_t pos = 0;
+    int64_t n = 0;
+    try {
+        n = std::stoll(text, &pos);
+    } catch (...) {
+        throw UsageError(flag + ": invalid size " + quote(text));
+    }
+    std::string unit = text.substr(pos);
+    for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+    int64_t mult = unit.empty() ? 1 : unit == "k" ? 1024 : unit == "m" ? 1024 * 1024 : unit == "g" ? 1024LL * 1024 * 1024 : 0;
+    if (mult == 0 || n < 0) throw UsageError(flag + ": invalid size " + quote(text));
+    return n * mult;
+}
+
+int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("update options");
+    d.add_options()("resources,r", po::value<std::string>(), "a linux.resources JSON file, or - for stdin")(
+        "memory", po::value<std::string>(), "memory limit (bytes, or with k/m/g)")(
+        "memory-reservation", po::value<std::string>(), "memory soft limit")(
+        "memory-swap", po::value<std::string>(), "memory plus swap limit")(
+        "pids-limit", po::value<int64_t>(), "maximum number of processes")(
+        "cpu-quota", po::value<int64_t>(), "CFS quota in microseconds")("cpu-period", po::value<uint64_t>(), "CFS period")(
+        "cpu-shares", po::value<uint64_t>(), "relative CPU weight")("cpuset-cpus", po::value<std::string>(), "CPUs")(
+        "cpuset-mems", po::value<std::string>(), "memory nodes");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "update [options] ID")) return 0;
+    std::string id = need_id(p, "update");
+    Resources r;
+    if (p.vm.count("resources")) {
+        std::string path = p.vm["resources"].as<std::string>(), text;
+        if (path == "-") {
+            text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        } else if (!try_read_file(path, text)) {
+            throw Error("--resources " + quote(path) + ": cannot read the file");
+        }
+        std::string label = path == "-" ? "resources" : path;
+        Json doc = parse_json(text, label);
+        r = parse_resources(JsonReader(doc, label));
+    }
+    if (p.vm.count("memory")) r.memory_limit = parse_bytes("--memory", p.vm["memory"].as<std::string>());
+    if (p.vm.count("memory-reservation"))
+        r.memory_reservation = parse_bytes("--memory-reservation", p.vm["memory-reservation"].as<std::string>());
+    if (p.vm.count("memory-swap")) r.memory_swap = parse_bytes("--memory-swap", p.vm["memory-swap"].as<std::string>());
+    if (p.vm.count("pids-limit")) {
+        r.pids_limit = p.vm["pids-limit"].as<int64_t>();
+        if (*r.pids_limit < -1 || *r.pids_limit == 0) throw UsageError("--pids-limit must be -1 or positive");
+    }
+    if (p.vm.count("cpu-quota")) r.cpu_quota = p.vm["cpu-quota"].as<int64_t>();
+    if (p.vm.count("cpu-period")) r.cpu_period = p.vm["cpu-period"].as<uint64_t>();
+    if (p.vm.count("cpu-shares")) r.cpu_shares = p.vm["cpu-shares"].as<uint64_t>();
+    if (p.vm.count("cpuset-cpus")) r.cpu_cpus = p.vm["cpuset-cpus"].as<std::string>();
+    if (p.vm.count("cpuset-mems")) r.cpu_mems = p.vm["cpuset-mems"].as<std::string>();
+    rt.update(id, r);
+    return 0;
+}
+
+// "5s", "250ms", "1m", or plain seconds.
+int parse_interval_ms(const std::string& text) {
+    size_t pos = 0;
+    double n = 0;
+    try {
+        n = std::stod(text, &pos);
+    } catch (...) {
+        throw UsageError("--interval: invalid duration " + quote(text));
+    }
+    std::string unit = text.substr(pos);
+    double ms = unit == "ms" ? n : (unit == "s" || unit.empty()) ? n * 1000 : unit == "m" ? n * 60000 : -1;
+    if (ms <= 0) throw UsageError("--interval: invalid duration " + quote(text));
+    return static_cast<int>(ms);
+}
+
+int cmd_events(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("events options");
+    d.add_options()("stats", po::bool_switch(), "print statistics once and exit")(
+        "interval", po::value<std::string>()->default_value("5s"), "how often to print statistics");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "events [--stats] [--interval D] ID")) return 0;
+    std::string id = need_id(p, "events");
+    rt.events(id, p.vm["stats"].as<bool>(), parse_interval_ms(p.vm["interval"].as<std::string>()));
+    return 0;
+}
+
+int cmd_ps(Runtime& rt, const std::vector<std::string>& args) {
+    auto d = base("ps options");
+    d.add_options()("format,f", po::value<std::string>()->default_value("table"), "table or json");
+    auto p = parse_flags(d, args);
+    if (wants_help(p, d, "ps [--format table|json] ID [-- ps options]")) return 0;
+    if (p.positional.empty()) throw UsageError("ps: a container id is required");
+    std::string id = p.positional[0];
+    std::vector<std::string> ps_args(p.positional.begin() + 1, p.positional.end());
+    if (!ps_args.empty() && ps_args[0] == "--") ps_args.erase(ps_args.begin());
+    std::string format = p.vm["format"].as<std::string>();
+    if (format != "table" && format != "json") throw UsageError("ps: unknown format " + quote(format) + " (table or json)");
+    auto pids = rt.pids(id);
+    if (format == "json") {
+        std::cout << Json(pids).dump() << "\n";
+        return 0;
+    }
+    if (ps_args.empty()) ps_args = {"-ef"};
+    ps_args.insert(ps_args.begin(), "ps");
+    std::string out = capture_output(ps_args);
+    std::istringstream in(out);
+    std::string header;
+    std::getline(in, header);
+    // Find the PID column in the header, then keep the rows whose PID belongs to the container.
+    std::istringstream hs(header);
+    std::string col;
+    int pid_col = -1;
+    for (int i = 0; hs >> col; ++i)
+        if (col == "PID") pid_col = i;
+    if (pid_col < 0) throw Error("ps: the output of ps has no PID column");
+    std::cout << header << "\n";
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string field;
+        for (int i = 0; i <= pid_col && ls >> field; ++i) {
+        }
+        try {
+            pid_t pid = static_cast<pid_t>(std::stol(field));
+            if (std::find(pids.begin(), pids.end(), pid) != pids.end()) std::cout << line << "\n";
+        } catch (...) {
+        }
+    }
+    return 0;
 }
 
 int cmd_create(Runtime& rt, const std::vector<std::string>& args) {
@@ -274,6 +438,9 @@ void usage() {
                  "  list      list containers\n"
                  "  pause     freeze every process of a container\n"
                  "  resume    thaw a paused container\n"
+                 "  ps        list the processes of a container\n"
+                 "  update    change the resource limits of a running container\n"
+                 "  events    print container statistics and OOM events as JSON\n"
                  "  spec      write a default config.json\n"
                  "  features  print what this runtime supports, as JSON\n\n"
                  "Global options:\n"
@@ -330,8 +497,9 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (command == "exec") return cmd_exec(rt, args);
-        if (command == "ps" || command == "update" || command == "events")
-            throw Error(command + " is not implemented by box yet");
+        if (command == "ps") return cmd_ps(rt, args);
+        if (command == "update") return cmd_update(rt, args);
+        if (command == "events") return cmd_events(rt, args);
         throw UsageError("unknown command " + quote(command) + " (see box --help)");
     } catch (const UsageError& e) {
         log::error(e.what());

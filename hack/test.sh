@@ -143,7 +143,7 @@ run_bats() {
     cmd=(runuser -u "$BOX_TEST_USER" --
       env -u XDG_RUNTIME_DIR -u TMPDIR -u BATS_TMPDIR
       "HOME=$(getent passwd "$BOX_TEST_USER" | cut -d: -f6)"
-      "BOX_BIN=$BOX_BIN" BOX_TEST_PASS=rootless
+      "BOX_BIN=$BOX_BIN" "ROOTFS=$ROOTFS" BOX_TEST_PASS=rootless
       bats "${args[@]}" "${BATS_TARGETS[@]}")
   elif [[ $(id -u) -eq 0 ]]; then
     cmd=(env BOX_TEST_PASS=root bats "${args[@]}" "${BATS_TARGETS[@]}")
@@ -197,12 +197,51 @@ rootless_possible() {
   "$REPO/hack/rootless-user.sh" "${paths[@]}"
 }
 
+# The checkout may sit where the test user cannot read it (a clone under /root):
+# stage the suite, the binaries and the rootfs in a directory it can read, laid
+# out like the repo so that test/helpers.bash finds everything the same way.
+stage_for_rootless() {
+  local stage f
+  stage=$(mktemp -d /tmp/box-rootless.XXXXXX)
+  mkdir -p "$stage/build" "$stage/rootfs"
+  cp -a "$REPO/test" "$stage/test"
+  for f in "$BUILD_DIR"/box "$BUILD_DIR"/box-*; do
+    [[ -f "$f" && -x "$f" ]] && cp -a "$f" "$stage/build/"
+  done
+  [[ "$BOX_BIN" == "$BUILD_DIR/box" ]] || cp -a "$BOX_BIN" "$stage/build/box"
+  cp -a "$ROOTFS" "$stage/rootfs/rootfs"
+  chmod -R a+rX "$stage"
+  chmod 755 "$stage"
+  STAGED_REPO=$stage
+  STAGED_TARGETS=()
+  local t
+  for t in "${BATS_TARGETS[@]}"; do
+    STAGED_TARGETS+=("$stage/test${t#"$REPO/test"}")
+  done
+}
+
 run_rootless() {
   case "$BOX_ROOTLESS" in
     0|no|false)
       note "BOX_ROOTLESS=$BOX_ROOTLESS: skipping the rootless pass"
       return ;;
   esac
+  if [[ $(id -u) -eq 0 ]]; then
+    stage_for_rootless
+    local saved_repo=$REPO saved_bin=$BOX_BIN saved_rootfs=$ROOTFS
+    local saved_targets=("${BATS_TARGETS[@]}")
+    REPO=$STAGED_REPO BOX_BIN=$STAGED_REPO/build/box ROOTFS=$STAGED_REPO/rootfs/rootfs
+    BATS_TARGETS=("${STAGED_TARGETS[@]}")
+    run_rootless_pass
+    REPO=$saved_repo BOX_BIN=$saved_bin ROOTFS=$saved_rootfs
+    BATS_TARGETS=("${saved_targets[@]}")
+    rm -rf "$STAGED_REPO"
+  else
+    run_rootless_pass
+  fi
+}
+
+run_rootless_pass() {
   if rootless_possible; then
     run_bats bats-rootless rootless
   elif [[ "$BOX_ROOTLESS" == 1 || "$BOX_ROOTLESS_ONLY" == 1 ]]; then

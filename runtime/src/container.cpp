@@ -221,8 +221,10 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
 
     bool setgroups_allowed = true;
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
-    if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, child);
     send_message(parent_sock.get(), {MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
+    // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
+    if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, child);
+    send_message(parent_sock.get(), {MsgType::Go, "cgroup"});
 
     for (;;) {
         auto reply = recv_message(parent_sock.get());

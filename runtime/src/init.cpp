@@ -61,11 +61,19 @@ void run_container_init(const InitContext& ctx) {
             if (!ns.path.empty() && ns.type == "user") join_namespace(ns);
         for (const auto& ns : spec.linux.namespaces)
             if (!ns.path.empty() && ns.type != "user" && ns.type != "pid") join_namespace(ns);
-        if (ctx.unshare_flags && ::unshare(ctx.unshare_flags) < 0) throw_errno("creating namespaces");
+        // The cgroup namespace waits until the parent has placed us in the container's cgroup,
+        // which it does while we set up the rest (moving a task between v1 cgroups is slow).
+        int early_flags = ctx.unshare_flags & ~CLONE_NEWCGROUP;
+        if (early_flags && ::unshare(early_flags) < 0) throw_errno("creating namespaces");
         if (::setsid() < 0) throw_errno("setsid");
 
         bool userns = spec.linux.find_namespace("user") != nullptr;
-        RootfsContext rc{spec, ctx.bundle, ctx.cgroup_dirs, userns, spec.linux.find_namespace("cgroup") != nullptr};
+        RootfsContext rc{spec, ctx.bundle, ctx.cgroup_dirs, userns, spec.linux.find_namespace("cgroup") != nullptr, {}};
+        rc.before_cgroups = [&] {
+            auto placed = recv_message(sync_fd);
+            if (!placed || placed->type != MsgType::Go) _exit(1);
+            if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("creating the cgroup namespace");
+        };
         setup_rootfs(rc);
         if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
             // createRuntime hooks run in the runtime's namespaces: the parent runs them.

@@ -262,7 +262,16 @@ void setup_rootfs(const RootfsContext& ctx) {
              "bind-mounting the rootfs " + quote(spec.root_path));
     UniqueFd rootfd(::open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!rootfd) throw_errno("opening the rootfs " + quote(spec.root_path));
-    for (size_t i = 0; i < spec.mounts.size(); ++i) mount_one(rootfd.get(), spec.mounts[i], i, ctx);
+    bool cgroups_ready = false;
+    auto cgroups_now = [&] {
+        if (!cgroups_ready && ctx.before_cgroups) ctx.before_cgroups();
+        cgroups_ready = true;
+    };
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        if (spec.mounts[i].type == "cgroup" || spec.mounts[i].type == "cgroup2") cgroups_now();
+        mount_one(rootfd.get(), spec.mounts[i], i, ctx);
+    }
+    cgroups_now();
     // A /dev bound from the host is the host's business; a fresh one gets devices and links.
     bool dev_bound = false;
     for (const auto& m : spec.mounts)

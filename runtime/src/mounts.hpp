@@ -1,6 +1,7 @@
 // The container's filesystem: config.json mounts, resolved inside the rootfs without
 // following symlinks out of it, then pivot_root, then the paths masked or made read-only.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct RootfsContext {
     std::vector<std::string> cgroup_dirs;
     bool in_user_namespace = false;
     bool cgroup_namespace = false;
+    // Called once before the first cgroup mount (or after the last mount): the container
+    // must be in its cgroup, and in its cgroup namespace, before cgroupfs is mounted.
+    std::function<void()> before_cgroups;
 };
 
 // Before pivot_root: propagation, the rootfs bind, every mount, /dev.

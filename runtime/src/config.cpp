@@ -183,6 +183,62 @@ Resources parse_resources(const JsonReader& r) {
         if (auto v = cpu->get("cpus")) res.cpu_cpus = v->as_string();
         if (auto v = cpu->get("mems")) res.cpu_mems = v->as_string();
     }
+    if (auto mem = r.get("memory")) {
+        if (auto v = mem->get("kernel")) res.memory_kernel = v->as_int();
+        if (auto v = mem->get("kernelTCP")) res.memory_kernel_tcp = v->as_int();
+    }
+    if (auto cpu = r.get("cpu")) {
+        if (auto v = cpu->get("realtimeRuntime")) res.cpu_rt_runtime = v->as_int();
+        if (auto v = cpu->get("realtimePeriod")) res.cpu_rt_period = v->as_uint();
+        if (auto v = cpu->get("idle")) {
+            res.cpu_idle = v->as_int();
+            if (*res.cpu_idle != 0 && *res.cpu_idle != 1) v->fail("must be 0 or 1");
+        }
+    }
+    if (auto io = r.get("blockIO")) {
+        auto weight = [](const JsonReader& v) {
+            uint64_t w = v.as_uint();
+            if (w < 10 || w > 1000) v.fail("must be between 10 and 1000");
+            return static_cast<uint16_t>(w);
+        };
+        if (auto v = io->get("weight")) res.blkio_weight = weight(*v);
+        if (auto v = io->get("leafWeight")) res.blkio_leaf_weight = weight(*v);
+        if (auto v = io->get("weightDevice"))
+            for (const auto& d : v->as_array()) {
+                WeightDevice wd{d.at("major").as_int(), d.at("minor").as_int(), std::nullopt, std::nullopt};
+                if (auto w = d.get("weight")) wd.weight = weight(*w);
+                if (auto w = d.get("leafWeight")) wd.leaf_weight = weight(*w);
+                res.blkio_weight_devices.push_back(wd);
+            }
+        auto throttle = [&](const char* key, std::vector<ThrottleDevice>& out) {
+            if (auto v = io->get(key))
+                for (const auto& d : v->as_array())
+                    out.push_back({d.at("major").as_int(), d.at("minor").as_int(), d.at("rate").as_uint()});
+        };
+        throttle("throttleReadBpsDevice", res.throttle_read_bps);
+        throttle("throttleWriteBpsDevice", res.throttle_write_bps);
+        throttle("throttleReadIOPSDevice", res.throttle_read_iops);
+        throttle("throttleWriteIOPSDevice", res.throttle_write_iops);
+    }
+    if (auto hp = r.get("hugepageLimits"))
+        for (const auto& h : hp->as_array()) {
+            HugepageLimit l{h.at("pageSize").as_string(), h.at("limit").as_uint()};
+            if (l.page_size.empty() || l.page_size.find('/') != std::string::npos) h.at("pageSize").fail("invalid page size");
+            res.hugepage_limits.push_back(l);
+        }
+    if (auto net = r.get("network")) {
+        if (auto v = net->get("classID")) {
+            uint64_t id = v->as_uint();
+            if (id > UINT32_MAX) v->fail("value out of range");
+            res.net_class_id = static_cast<uint32_t>(id);
+        }
+        if (auto v = net->get("priorities"))
+            for (const auto& p : v->as_array()) {
+                uint64_t prio = p.at("priority").as_uint();
+                if (prio > UINT32_MAX) p.at("priority").fail("value out of range");
+                res.net_priorities.emplace_back(p.at("name").as_string(), static_cast<uint32_t>(prio));
+            }
+    }
     if (auto pids = r.get("pids")) {
         auto v = pids->at("limit");
         res.pids_limit = v.as_int();

@@ -85,6 +85,21 @@ struct DeviceRule {
     std::string access = "rwm";
 };
 
+struct WeightDevice {
+    int64_t major = 0, minor = 0;
+    std::optional<uint16_t> weight, leaf_weight;
+};
+
+struct ThrottleDevice {
+    int64_t major = 0, minor = 0;
+    uint64_t rate = 0;
+};
+
+struct HugepageLimit {
+    std::string page_size;  // "2MB", "1GB"
+    uint64_t limit = 0;
+};
+
 struct Resources {
     std::vector<DeviceRule> devices;
     std::optional<int64_t> memory_limit, memory_reservation, memory_swap;
@@ -94,6 +109,16 @@ struct Resources {
     std::optional<int64_t> cpu_quota;
     std::optional<std::string> cpu_cpus, cpu_mems;
     std::optional<int64_t> pids_limit;
+    std::optional<int64_t> memory_kernel, memory_kernel_tcp;
+    std::optional<int64_t> cpu_rt_runtime;
+    std::optional<uint64_t> cpu_rt_period;
+    std::optional<int64_t> cpu_idle;
+    std::optional<uint16_t> blkio_weight, blkio_leaf_weight;
+    std::vector<WeightDevice> blkio_weight_devices;
+    std::vector<ThrottleDevice> throttle_read_bps, throttle_write_bps, throttle_read_iops, throttle_write_iops;
+    std::vector<HugepageLimit> hugepage_limits;
+    std::optional<uint32_t> net_class_id;
+    std::vector<std::pair<std::string, uint32_t>> net_priorities;
     std::map<std::string, std::string> unified;
 };
 

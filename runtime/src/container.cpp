@@ -176,7 +176,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         }
     }
     rollback.set_cgroups(st.cgroup_dirs);
-    store_.save(st);
+    store_.save(st, false);
 
     UniqueFd state_dir(::open(store_.dir(opts.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!state_dir) throw_errno("opening the state directory");

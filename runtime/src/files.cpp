@@ -41,7 +41,7 @@ void write_file(const std::string& path, const std::string& content) {
     if (n < 0) throw_errno("writing " + quote(content) + " to " + path);
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode, Durability durability) {
     std::string tmp = path + ".tmp";
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd) throw_errno("writing " + tmp);
@@ -56,7 +56,7 @@ void write_file_atomic(const std::string& path, const std::string& content, unsi
         }
         off += static_cast<size_t>(n);
     }
-    if (::fsync(fd.get()) < 0) {
+    if (durability == Durability::Synced && ::fsync(fd.get()) < 0) {
         int err = errno;
         ::unlink(tmp.c_str());
         throw_errno("syncing " + tmp, err);

@@ -68,7 +68,7 @@ void StateStore::create_dir(const std::string& id) const {
     }
 }
 
-void StateStore::save(const ContainerState& s) const {
+void StateStore::save(const ContainerState& s, bool durable) const {
     Json j = {
         {"id", s.id},
         {"phase", s.phase},
@@ -84,7 +84,7 @@ void StateStore::save(const ContainerState& s) const {
         {"cgroupDirs", s.cgroup_dirs},
         {"config", s.config},
     };
-    write_file_atomic(dir(s.id) + "/state.json", j.dump(), 0600);
+    write_file_atomic(dir(s.id) + "/state.json", j.dump(), 0600, durable ? Durability::Synced : Durability::Unsynced);
 }
 
 ContainerState StateStore::load(const std::string& id) const {

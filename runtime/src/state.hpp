@@ -45,7 +45,9 @@ public:
 
     // Creates --root and --root/ID; throws "already exists" when the id is taken.
     void create_dir(const std::string& id) const;
-    void save(const ContainerState& state) const;
+    // The record of a container being created need not survive a power loss (its
+    // processes and cgroups would not either): `durable` is for the final state.
+    void save(const ContainerState& state, bool durable = true) const;
     // Throws "container \"ID\" does not exist" or a clear error for a corrupt file.
     ContainerState load(const std::string& id) const;
     std::vector<std::string> ids() const;

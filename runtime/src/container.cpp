@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -199,7 +200,20 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     int unshare_flags = new_namespace_flags(spec.linux) & ~(CLONE_NEWPID | CLONE_NEWUSER);
 
     std::fflush(nullptr);
-    pid_t child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+    // On a pure cgroup v2 host the child is born in its cgroup (no migration afterwards).
+    bool born_in_cgroup = false;
+    pid_t child = -1;
+    if (st.cgroup_dirs.size() == 1 && detect_cgroup_mode() == CgroupMode::V2) {
+        UniqueFd cg(::open(st.cgroup_dirs[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        clone_args args{};
+        args.flags = static_cast<uint64_t>(clone_flags) | CLONE_INTO_CGROUP;
+        args.exit_signal = SIGCHLD;
+        args.cgroup = static_cast<uint64_t>(cg.get());
+        if (cg) child = static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
+        born_in_cgroup = child >= 0;
+    }
+    if (!born_in_cgroup)
+        child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
     if (child < 0) throw_errno("creating the container process");
     if (child == 0) {
         parent_sock.reset();
@@ -223,7 +237,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
     send_message(parent_sock.get(), {MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
     // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
-    if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, child);
+    if (!st.cgroup_dirs.empty() && !born_in_cgroup) ContainerCgroup::add_process(st.cgroup_dirs, child);
     send_message(parent_sock.get(), {MsgType::Go, "cgroup"});
 
     for (;;) {

@@ -411,6 +411,15 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
     return created;
 }
 
+std::vector<std::string> ContainerCgroup::existing_dirs(const std::string& path) {
+    std::vector<std::string> out;
+    for (const auto& h : cgroup_hierarchies()) {
+        std::string dir = h.mountpoint + path;
+        if (::access(dir.c_str(), F_OK) == 0) out.push_back(dir);
+    }
+    return out;
+}
+
 void ContainerCgroup::add_process(const std::vector<std::string>& dirs, pid_t pid) {
     for (const auto& dir : dirs) write_cg(dir, "cgroup.procs", std::to_string(pid));
 }

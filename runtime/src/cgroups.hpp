@@ -29,6 +29,8 @@ public:
 
     // Creates the directories and applies limits; nothing is left behind if this throws.
     static std::vector<std::string> create(const std::string& path, const std::optional<Resources>& resources);
+    // The directories of path that exist, in every hierarchy.
+    static std::vector<std::string> existing_dirs(const std::string& path);
     static void add_process(const std::vector<std::string>& dirs, pid_t pid);
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };

@@ -330,7 +330,21 @@ void Runtime::destroy(const ContainerState& st) {
 
 void Runtime::remove(const std::string& id, bool force) {
     ContainerLock lock(store_, id);
-    ContainerState st = store_.load(id);
+    ContainerState st;
+    try {
+        st = store_.load(id);
+    } catch (const Error& e) {
+        if (!force || std::string(e.what()).find("is corrupt") == std::string::npos) throw;
+        // An unreadable state cannot name the init; clear what the id alone leads to.
+        log::warn(std::string(e.what()) + "; removing it");
+        try {
+            cgroup_destroy(ContainerCgroup::existing_dirs(ContainerCgroup::resolve_path("", id, false)));
+        } catch (const Error& ce) {
+            log::warn(ce.what());
+        }
+        store_.remove(id);
+        return;
+    }
     Status status = store_.status(st);
     if ((status == Status::Running || status == Status::Paused || status == Status::Creating) && !force)
         throw Error("cannot delete container " + quote(id) + ": it is " + status_name(status) + " (use --force)");

@@ -100,7 +100,7 @@ ContainerState StateStore::load(const std::string& id) const {
     }
     try {
         Json j = Json::parse(text);
-        JsonReader r(j, "state of container " + quote(id));
+        JsonReader r(j, "state.json");
         ContainerState s;
         s.id = r.at("id").as_string();
         if (s.id != id) r.at("id").fail("does not match the directory name");
@@ -119,6 +119,8 @@ ContainerState StateStore::load(const std::string& id) const {
         if (auto c = r.get("config")) s.config = c->raw();
         return s;
     } catch (const Json::exception& e) {
+        throw Error("state of container " + quote(id) + " is corrupt (" + dir(id) + "/state.json): " + e.what());
+    } catch (const Error& e) {
         throw Error("state of container " + quote(id) + " is corrupt (" + dir(id) + "/state.json): " + e.what());
     }
 }

@@ -131,9 +131,23 @@ void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
         }
     }
     if (has(h.controllers, "memory")) {
-        if (r.memory_limit) write_cg(dir, "memory.limit_in_bytes", std::to_string(*r.memory_limit));
+        // memory.limit must stay <= memsw.limit at every step: raise memsw first, lower it last.
+        auto limit = [&] { write_cg(dir, "memory.limit_in_bytes", std::to_string(*r.memory_limit)); };
+        auto swap = [&] { write_first(dir, {"memory.memsw.limit_in_bytes"}, std::to_string(*r.memory_swap), "memory.swap"); };
+        if (r.memory_limit && r.memory_swap) {
+            try {
+                limit();
+                swap();
+            } catch (const Error&) {
+                swap();
+                limit();
+            }
+        } else if (r.memory_limit) {
+            limit();
+        } else if (r.memory_swap) {
+            swap();
+        }
         if (r.memory_reservation) write_cg(dir, "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation));
-        if (r.memory_swap) write_first(dir, {"memory.memsw.limit_in_bytes"}, std::to_string(*r.memory_swap), "memory.swap");
         if (r.memory_swappiness) write_cg(dir, "memory.swappiness", std::to_string(*r.memory_swappiness));
         if (r.disable_oom_killer && *r.disable_oom_killer) write_cg(dir, "memory.oom_control", "1");
     }
@@ -273,6 +287,11 @@ void check_controllers(const Resources& r, const std::vector<Hierarchy>& hs) {
 }
 
 }  // namespace
+
+bool has_limits(const Resources& r) {
+    return wants_memory(r) || wants_cpu(r) || wants_io(r) || r.cpu_cpus || r.cpu_mems || r.pids_limit ||
+           !r.hugepage_limits.empty() || r.net_class_id || !r.net_priorities.empty() || !r.unified.empty();
+}
 
 const char* cgroup_mode_name(CgroupMode m) {
     switch (m) {

@@ -35,6 +35,9 @@ public:
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
 
+// Whether resources ask for any limit (anything but device rules).
+bool has_limits(const Resources& r);
+
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
 bool cgroup_is_frozen(const std::vector<std::string>& dirs);
 void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen);

@@ -161,8 +161,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     st.created = now_rfc3339_nanos();
 
     // Rootless without a delegated cgroup: run without one, unless limits were asked for.
-    if (!rootless || (spec.linux.resources && (spec.linux.resources->memory_limit || spec.linux.resources->pids_limit ||
-                                              spec.linux.resources->cpu_quota || spec.linux.resources->cpu_shares))) {
+    if (!rootless || (spec.linux.resources && has_limits(*spec.linux.resources))) {
         try {
             st.cgroup_dirs = ContainerCgroup::create(cgroup_path, spec.linux.resources);
         } catch (const Error& e) {

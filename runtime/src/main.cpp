@@ -185,8 +185,8 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
         "memory-reservation", po::value<std::string>(), "memory soft limit")(
         "memory-swap", po::value<std::string>(), "memory plus swap limit")(
         "pids-limit", po::value<int64_t>(), "maximum number of processes")(
-        "cpu-quota", po::value<int64_t>(), "CFS quota in microseconds")("cpu-period", po::value<uint64_t>(), "CFS period")(
-        "cpu-shares", po::value<uint64_t>(), "relative CPU weight")("cpuset-cpus", po::value<std::string>(), "CPUs")(
+        "cpu-quota", po::value<int64_t>(), "CFS quota in microseconds")("cpu-period", po::value<int64_t>(), "CFS period")(
+        "cpu-shares", po::value<int64_t>(), "relative CPU weight")("cpuset-cpus", po::value<std::string>(), "CPUs")(
         "cpuset-mems", po::value<std::string>(), "memory nodes");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "update [options] ID")) return 0;
@@ -211,9 +211,17 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
         r.pids_limit = p.vm["pids-limit"].as<int64_t>();
         if (*r.pids_limit < -1 || *r.pids_limit == 0) throw UsageError("--pids-limit must be -1 or positive");
     }
-    if (p.vm.count("cpu-quota")) r.cpu_quota = p.vm["cpu-quota"].as<int64_t>();
-    if (p.vm.count("cpu-period")) r.cpu_period = p.vm["cpu-period"].as<uint64_t>();
-    if (p.vm.count("cpu-shares")) r.cpu_shares = p.vm["cpu-shares"].as<uint64_t>();
+    auto positive = [&](const char* flag) {
+        int64_t v = p.vm[flag].as<int64_t>();
+        if (v <= 0) throw UsageError(std::string("--") + flag + " must be positive, got " + std::to_string(v));
+        return static_cast<uint64_t>(v);
+    };
+    if (p.vm.count("cpu-quota")) {
+        r.cpu_quota = p.vm["cpu-quota"].as<int64_t>();
+        if (*r.cpu_quota < -1 || *r.cpu_quota == 0) throw UsageError("--cpu-quota must be -1 (unlimited) or positive");
+    }
+    if (p.vm.count("cpu-period")) r.cpu_period = positive("cpu-period");
+    if (p.vm.count("cpu-shares")) r.cpu_shares = positive("cpu-shares");
     if (p.vm.count("cpuset-cpus")) r.cpu_cpus = p.vm["cpuset-cpus"].as<std::string>();
     if (p.vm.count("cpuset-mems")) r.cpu_mems = p.vm["cpuset-mems"].as<std::string>();
     rt.update(id, r);

@@ -80,16 +80,16 @@ std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
 std::string errno_name(int err) {
     switch (err) {
-    case 0: return "success";
-    case EROFS: return "EROFS";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EEXIST: return "EEXIST";
-    case EBUSY: return "EBUSY";
-    case ETXTBSY: return "ETXTBSY";
-    case EISDIR: return "EISDIR";
-    default: return "errno " + std::to_string(err) + " (" + std::strerror(err) + ")";
+        case 0: return "success";
+        case EROFS: return "EROFS";
+        case EACCES: return "EACCES";
+        case EPERM: return "EPERM";
+        case ENOENT: return "ENOENT";
+        case EEXIST: return "EEXIST";
+        case EBUSY: return "EBUSY";
+        case ETXTBSY: return "ETXTBSY";
+        case EISDIR: return "EISDIR";
+        default: return "errno " + std::to_string(err) + " (" + std::strerror(err) + ")";
     }
 }
 
@@ -159,30 +159,64 @@ std::vector<std::string> split(const std::string& s, char sep) {
 // ---------------------------------------------------------------------------
 
 constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",        "CAP_FSETID",
-    "CAP_KILL",            "CAP_SETGID",        "CAP_SETUID",          "CAP_SETPCAP",       "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",      "CAP_NET_RAW",       "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",       "CAP_SYS_MODULE",    "CAP_SYS_RAWIO",       "CAP_SYS_CHROOT",    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",      "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",          "CAP_LEASE",         "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",       "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",     "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",      "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",      "CAP_PERFMON",       "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 constexpr int kCapCount = static_cast<int>(std::size(kCapNames));
 
 const std::pair<const char*, int> kRlimits[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_STACK", RLIMIT_STACK},     {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
 // spec namespace type -> /proc/self/ns entry
 const std::pair<const char*, const char*> kNamespaces[] = {
-    {"pid", "pid"}, {"network", "net"}, {"mount", "mnt"},       {"ipc", "ipc"},
+    {"pid", "pid"}, {"network", "net"}, {"mount", "mnt"},     {"ipc", "ipc"},
     {"uts", "uts"}, {"user", "user"},   {"cgroup", "cgroup"}, {"time", "time"},
 };
 
@@ -191,7 +225,7 @@ struct DefaultDevice {
     unsigned major, minor;
 };
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
@@ -290,8 +324,10 @@ private:
                 want = real;
                 std::free(real);
             }
-            if (!::getcwd(buf, sizeof buf)) fail("process.cwd", quote(want), "getcwd: " + errno_name(errno));
-            else if (want != buf) fail("process.cwd", quote(want), quote(buf));
+            if (!::getcwd(buf, sizeof buf))
+                fail("process.cwd", quote(want), "getcwd: " + errno_name(errno));
+            else if (want != buf)
+                fail("process.cwd", quote(want), quote(buf));
         }
 
         check_user(at(p, "user"));
@@ -301,7 +337,8 @@ private:
         unsigned want_umask = umask.is_number() ? umask.get<unsigned>() : 022;
         std::string seen_umask = status_field("Umask");
         if (seen_umask.empty() || std::stoul(seen_umask, nullptr, 8) != want_umask)
-            fail("process.user.umask", "0" + oct(want_umask), seen_umask.empty() ? "no Umask in /proc/self/status" : seen_umask);
+            fail("process.user.umask", "0" + oct(want_umask),
+                 seen_umask.empty() ? "no Umask in /proc/self/status" : seen_umask);
 
         std::string want_nnp = at(p, "noNewPrivileges") == true ? "1" : "0";
         if (std::string nnp = status_field("NoNewPrivs"); nnp != want_nnp)
@@ -443,7 +480,8 @@ private:
     void check_seccomp_mode() {
         std::string want = at(linux_(), "seccomp").is_object() ? "2" : "0";
         std::string seen = status_field("Seccomp");
-        if (seen != want) fail("linux.seccomp", "Seccomp mode " + want, "Seccomp mode " + (seen.empty() ? "none" : seen));
+        if (seen != want)
+            fail("linux.seccomp", "Seccomp mode " + want, "Seccomp mode " + (seen.empty() ? "none" : seen));
     }
 
     // --- sysctl -----------------------------------------------------------------
@@ -455,7 +493,8 @@ private:
             std::replace(path.begin() + 10, path.end(), '.', '/');
             std::string seen;
             if (!read_file(path, seen)) {
-                fail("linux.sysctl." + key, quote(value.get<std::string>()), path + " unreadable: " + errno_name(errno));
+                fail("linux.sysctl." + key, quote(value.get<std::string>()),
+                     path + " unreadable: " + errno_name(errno));
                 continue;
             }
             if (squeeze(seen) != squeeze(value.get<std::string>()))
@@ -512,10 +551,10 @@ private:
     }
 
     static std::string describe(const struct stat& st) {
-        const char* type = S_ISREG(st.st_mode)   ? "regular file"
-                           : S_ISDIR(st.st_mode) ? "directory"
-                           : S_ISCHR(st.st_mode) ? "char device"
-                           : S_ISBLK(st.st_mode) ? "block device"
+        const char* type = S_ISREG(st.st_mode)    ? "regular file"
+                           : S_ISDIR(st.st_mode)  ? "directory"
+                           : S_ISCHR(st.st_mode)  ? "char device"
+                           : S_ISBLK(st.st_mode)  ? "block device"
                            : S_ISFIFO(st.st_mode) ? "fifo"
                            : S_ISLNK(st.st_mode)  ? "symlink"
                            : S_ISSOCK(st.st_mode) ? "socket"
@@ -540,8 +579,10 @@ private:
             return;
         }
         if (!(vfs.f_flag & ST_RDONLY)) fail(what, "a read-only mount", "a writable mount");
-        if (::chmod(path.c_str(), st.st_mode & 07777) == 0) fail(what, "chmod to fail with EROFS", "it succeeded");
-        else if (errno != EROFS) fail(what, "chmod to fail with EROFS", errno_name(errno));
+        if (::chmod(path.c_str(), st.st_mode & 07777) == 0)
+            fail(what, "chmod to fail with EROFS", "it succeeded");
+        else if (errno != EROFS)
+            fail(what, "chmod to fail with EROFS", errno_name(errno));
         if (S_ISDIR(st.st_mode)) {
             std::string probe = (path == "/" ? "" : path) + "/.box-checker-probe";
             int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -638,7 +679,8 @@ private:
                         std::count(opts.begin(), opts.end(), "rbind");
             for (const auto& o : opts) {
                 if (o == "ro" || o == "nosuid" || o == "nodev" || o == "noexec") {
-                    if (!found->options.count(o)) fail(what, "option " + o, "options " + join({found->options.begin(), found->options.end()}));
+                    if (!found->options.count(o))
+                        fail(what, "option " + o, "options " + join({found->options.begin(), found->options.end()}));
                 } else if (o == "rw" && !ro_paths.count(dest) && found->options.count("ro")) {
                     fail(what, "option rw", "options " + join({found->options.begin(), found->options.end()}));
                 }
@@ -646,8 +688,8 @@ private:
             std::string type = at(m, "type").is_string() ? at(m, "type").get<std::string>() : "";
             if (bind || type.empty() || type == "none") continue;
             // A "cgroup" mount is cgroup2 on a unified host, a tmpfs of controllers on v1.
-            bool ok = found->fstype == type ||
-                      (type == "cgroup" && (found->fstype == "cgroup2" || found->fstype == "tmpfs"));
+            bool ok =
+                found->fstype == type || (type == "cgroup" && (found->fstype == "cgroup2" || found->fstype == "tmpfs"));
             if (!ok) fail(what, "filesystem type " + type, "filesystem type " + found->fstype);
         }
     }
@@ -655,7 +697,9 @@ private:
     // --- devices ----------------------------------------------------------------
     void check_device(const std::string& path, char type, unsigned maj, unsigned min) {
         struct stat st {};
-        std::string want = std::string(type == 'b' ? "block device " : type == 'p' ? "fifo" : "char device ") +
+        std::string want = std::string(type == 'b'   ? "block device "
+                                       : type == 'p' ? "fifo"
+                                                     : "char device ") +
                            (type == 'p' ? "" : std::to_string(maj) + ":" + std::to_string(min));
         if (::lstat(path.c_str(), &st) < 0) {
             fail("device " + path, want, errno_name(errno));
@@ -683,8 +727,10 @@ private:
             if (userns) continue;
             struct stat st {};
             if (::lstat(path.c_str(), &st) < 0) continue;
-            if (const auto& mode = at(d, "fileMode"); mode.is_number() && (st.st_mode & 07777) != (mode.get<unsigned>() & 07777))
-                fail("device " + path, "mode 0" + oct(mode.get<unsigned>() & 07777), "mode 0" + oct(st.st_mode & 07777));
+            if (const auto& mode = at(d, "fileMode");
+                mode.is_number() && (st.st_mode & 07777) != (mode.get<unsigned>() & 07777))
+                fail("device " + path, "mode 0" + oct(mode.get<unsigned>() & 07777),
+                     "mode 0" + oct(st.st_mode & 07777));
             if (const auto& uid = at(d, "uid"); uid.is_number() && st.st_uid != uid.get<uid_t>())
                 fail("device " + path, "uid " + std::to_string(uid.get<uid_t>()), "uid " + std::to_string(st.st_uid));
             if (const auto& gid = at(d, "gid"); gid.is_number() && st.st_gid != gid.get<gid_t>())
@@ -717,7 +763,9 @@ private:
             for (const auto& ns : at(linux_(), "namespaces"))
                 if (at(ns, "type") == type) entry = &ns;
             if (!entry) {
-                if (seen != host) fail("namespace " + std::string(type), "the host's (inode " + std::string(host) + ")", "inode " + seen);
+                if (seen != host)
+                    fail("namespace " + std::string(type), "the host's (inode " + std::string(host) + ")",
+                         "inode " + seen);
             } else if (!at(*entry, "path").is_string() && seen == host) {
                 fail("namespace " + std::string(type), "a new namespace", "the host's (inode " + seen + ")");
             }

@@ -20,6 +20,7 @@
 #include "fd.hpp"
 #include "files.hpp"
 #include "log.hpp"
+#include "self_protect.hpp"
 #include "signals.hpp"
 #include "spec_template.hpp"
 
@@ -488,6 +489,8 @@ int main(int argc, char** argv) {
         std::vector<std::string> args(g.positional.begin() + 1, g.positional.end());
         std::string root = g.vm.count("root") ? g.vm["root"].as<std::string>() : default_state_root();
         if (root.empty()) throw UsageError("--root must not be empty");
+        // Commands that put a process into a container must not expose our own binary to it.
+        if (command == "create" || command == "run" || command == "exec") ensure_readonly_self(argv);
         Runtime rt(root, g.vm["systemd-cgroup"].as<bool>());
         if (command == "create") return cmd_create(rt, args);
         if (command == "start") return cmd_simple("start", args, [&](const std::string& id) { rt.start(id); });

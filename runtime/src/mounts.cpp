@@ -221,28 +221,41 @@ UniqueFd open_in_root(int rootfd, const std::string& path, bool create, bool lea
         return UniqueFd(fd);
     }
     // Create each missing component, resolving the parent inside the root every time.
-    std::string prefix;
-    size_t pos = 0;
-    while (pos < path.size()) {
-        size_t next = path.find('/', pos);
-        if (next == std::string::npos) next = path.size();
-        std::string part = path.substr(pos, next - pos);
-        pos = next + 1;
-        if (part.empty() || part == ".") continue;
+    // A dangling symlink is followed the same way: its target is created inside the root.
+    std::string todo = path, prefix;
+    for (int links = 0; links < 40;) {
+        size_t start = todo.find_first_not_of('/');
+        if (start == std::string::npos) break;
+        size_t end = todo.find('/', start);
+        std::string part = todo.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        todo = end == std::string::npos ? "" : todo.substr(end);
+        if (part == ".") continue;
         std::string parent = prefix.empty() ? "/" : prefix;
-        prefix += "/" + part;
-        int probe = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, resolve);
+        std::string here = prefix + "/" + part;
+        int probe = sys_openat2(rootfd, here, O_PATH | O_CLOEXEC, resolve);
         if (probe >= 0) {
             ::close(probe);
+            prefix = here;
             continue;
         }
-        if (errno != ENOENT) throw_errno("resolving " + quote(prefix) + " in the container's root");
+        if (errno != ENOENT) throw_errno("resolving " + quote(here) + " in the container's root");
         UniqueFd parent_fd(sys_openat2(rootfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, resolve));
         if (!parent_fd) throw_errno("resolving " + quote(parent) + " in the container's root");
-        bool leaf = pos >= path.size();
+        char target[4096];
+        ssize_t n = ::readlinkat(parent_fd.get(), part.c_str(), target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            ++links;
+            // Absolute targets are relative to the container's root; relative ones to the parent.
+            todo = (target[0] == '/' ? std::string(target) : parent + "/" + target) + todo;
+            prefix.clear();
+            continue;
+        }
+        bool leaf = todo.find_first_not_of('/') == std::string::npos;
         int rc = (leaf && leaf_is_file) ? ::mknodat(parent_fd.get(), part.c_str(), S_IFREG | 0644, 0)
                                         : ::mkdirat(parent_fd.get(), part.c_str(), 0755);
-        if (rc < 0 && errno != EEXIST) throw_errno("creating " + quote(prefix) + " in the container's root");
+        if (rc < 0 && errno != EEXIST) throw_errno("creating " + quote(here) + " in the container's root");
+        prefix = here;
     }
     fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, resolve);
     if (fd < 0) throw_errno("resolving " + quote(path) + " in the container's root");

@@ -21,6 +21,8 @@ void validate_sysctls(const Linux& linux) {
     for (const auto& [key, value] : linux.sysctl) {
         std::string k = key;
         std::replace(k.begin(), k.end(), '/', '.');
+        if (k.empty() || k.find("..") != std::string::npos || k.front() == '.' || k.back() == '.')
+            throw Error("linux.sysctl: " + quote(key) + " is not a valid sysctl name");
         bool ipc = std::find(std::begin(kIpc), std::end(kIpc), k) != std::end(kIpc) || k.rfind("fs.mqueue.", 0) == 0;
         if (ipc) {
             if (!owns_new(linux, "ipc")) throw Error("linux.sysctl: " + quote(key) + " needs an ipc namespace");

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "error.hpp"
 #include <functional>
+#include "error.hpp"
 #include "spec_template.hpp"
 
 using namespace box;
@@ -64,20 +64,25 @@ TEST(Config, MissingArgsIsAnError) {
 }
 
 TEST(Config, UnknownNamespaceTypeIsNamed) {
-    EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["namespaces"].push_back({{"type", "foo"}}); })),
+    EXPECT_EQ(error_of(with([](Json& j) {
+                  j["linux"]["namespaces"].push_back({{"type", "foo"}});
+              })),
               "config.json: linux.namespaces[6].type: unknown namespace type \"foo\"");
 }
 
 TEST(Config, UnknownCapabilityAndRlimitAreNamed) {
-    EXPECT_NE(error_of(with([](Json& j) { j["process"]["capabilities"]["bounding"].push_back("CAP_NOPE"); }))
-                  .find("unknown capability \"CAP_NOPE\""),
+    EXPECT_NE(error_of(with([](Json& j) {
+                  j["process"]["capabilities"]["bounding"].push_back("CAP_NOPE");
+              })).find("unknown capability \"CAP_NOPE\""),
               std::string::npos);
-    EXPECT_NE(error_of(with([](Json& j) { j["process"]["rlimits"][0]["type"] = "RLIMIT_NOPE"; })).find("unknown rlimit"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(with([](Json& j) { j["process"]["rlimits"][0]["type"] = "RLIMIT_NOPE"; })).find("unknown rlimit"),
+        std::string::npos);
 }
 
 TEST(Config, OomScoreAdjRange) {
-    EXPECT_NE(error_of(with([](Json& j) { j["process"]["oomScoreAdj"] = 1001; })).find("process.oomScoreAdj"), std::string::npos);
+    EXPECT_NE(error_of(with([](Json& j) { j["process"]["oomScoreAdj"] = 1001; })).find("process.oomScoreAdj"),
+              std::string::npos);
     EXPECT_EQ(error_of(with([](Json& j) { j["process"]["oomScoreAdj"] = -1000; })), "");
 }
 
@@ -94,9 +99,13 @@ TEST(Config, RelativeMountDestinationBecomesAbsolute) {
 }
 
 TEST(Config, NegativeLimitsAreRejected) {
-    EXPECT_NE(error_of(with([](Json& j) { j["linux"]["resources"]["pids"] = {{"limit", -5}}; })).find("linux.resources.pids.limit"),
+    EXPECT_NE(error_of(with([](Json& j) {
+                  j["linux"]["resources"]["pids"] = {{"limit", -5}};
+              })).find("linux.resources.pids.limit"),
               std::string::npos);
-    EXPECT_NE(error_of(with([](Json& j) { j["linux"]["resources"]["devices"][0]["type"] = "x"; })).find("unknown device type"),
+    EXPECT_NE(error_of(with([](Json& j) {
+                  j["linux"]["resources"]["devices"][0]["type"] = "x";
+              })).find("unknown device type"),
               std::string::npos);
 }
 

@@ -23,7 +23,9 @@ struct SocketPair {
     }
 };
 
-void write_raw(int fd, const std::string& bytes) { ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+void write_raw(int fd, const std::string& bytes) {
+    ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+}
 
 std::string header(uint32_t len) {
     std::string h(4, '\0');

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "error.hpp"
 #include <functional>
+#include "error.hpp"
 #include "proc.hpp"
 
 using namespace box;
@@ -36,7 +36,8 @@ std::string error_of(const std::function<void()>& fn) {
 TEST(ContainerId, RejectsEmptySlashDotsAndOddCharacters) {
     for (const char* bad : {"", "a/b", "..", ".", "a..b", "../x", "a b", "a\nb", "é"})
         EXPECT_NE(error_of([&] { validate_container_id(bad); }).find("invalid container id"), std::string::npos) << bad;
-    for (const char* good : {"a", "abc-123", "A_b.c+d", "0"}) EXPECT_EQ(error_of([&] { validate_container_id(good); }), "");
+    for (const char* good : {"a", "abc-123", "A_b.c+d", "0"})
+        EXPECT_EQ(error_of([&] { validate_container_id(good); }), "");
 }
 
 TEST(StateStore, SaveLoadRoundTrip) {

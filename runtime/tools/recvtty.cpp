@@ -110,7 +110,8 @@ void write_all(int fd, std::string_view data, const char* what) {
 sockaddr_un socket_address(const std::string& path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Failure("socket path too long (" + std::to_string(path.size()) + " bytes): " + path);
+    if (path.size() >= sizeof addr.sun_path)
+        throw Failure("socket path too long (" + std::to_string(path.size()) + " bytes): " + path);
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return addr;
 }
@@ -166,8 +167,10 @@ UniqueFd receive_fd(int conn, const Deadline& deadline) {
             for (size_t i = 0; i < count; ++i) {
                 int fd;
                 std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-                if (!received) received.reset(fd);
-                else ::close(fd);  // only the first fd is the terminal
+                if (!received)
+                    received.reset(fd);
+                else
+                    ::close(fd);  // only the first fd is the terminal
             }
         }
         if (received) return received;
@@ -239,7 +242,8 @@ Options parse(int argc, char** argv) {
             char* end = nullptr;
             errno = 0;
             long ms = std::strtol(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || errno != 0 || ms <= 0) throw Usage("--wait-ms: not a positive number: " + v);
+            if (v.empty() || *end != '\0' || errno != 0 || ms <= 0)
+                throw Usage("--wait-ms: not a positive number: " + v);
             o.wait_ms = ms;
         } else {
             throw Usage("unknown option " + a);
@@ -283,7 +287,8 @@ int main(int argc, char** argv) {
         return run(parse(argc, argv));
     } catch (const Usage& e) {
         std::cerr << "box-recvtty: " << e.what() << "\n"
-                  << "usage: box-recvtty [--input TEXT] [--input-after STR] [--winsize FILE] [--wait-ms N] SOCKET_PATH OUTFILE\n";
+                  << "usage: box-recvtty [--input TEXT] [--input-after STR] [--winsize FILE] [--wait-ms N] SOCKET_PATH "
+                     "OUTFILE\n";
         return 2;
     } catch (const Timeout& e) {
         std::cerr << "box-recvtty: " << e.what() << "\n";

@@ -15,12 +15,12 @@ CMD        ?= echo hello from box; uname -a; id; cat /etc/os-release | head -1
 
 # Files checked by `make lint`. Bats files are checked as bash.
 LINT_SH   := $(wildcard hack/*.sh) $(wildcard .ci/run)
-LINT_BATS := $(wildcard test/*.bats) $(wildcard test/helpers.bash)
+LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*.bash)
 
 # Single-quote $(1) for the shell.
 shquote = '$(subst ','\'',$(1))'
 
-.PHONY: all deps build rootfs test test-unit test-rootless run lint clean bench
+.PHONY: all deps build rootfs test test-unit test-rootless test-engines run lint clean bench fuzz test-asan
 
 all: build
 
@@ -55,6 +55,10 @@ test-unit: build
 test-rootless: deps build rootfs
 	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) BOX_ROOTLESS_ONLY=1 hack/test.sh
 
+# podman and containerd driving box (installs them from Debian as root); docs/engines.md
+test-engines: deps build rootfs
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-engines.sh
+
 # Run one container from the test rootfs: make run CMD='ls -l /'
 run: deps build rootfs
 	@bundle="$(abspath $(BUILD_DIR))/run-bundle"; \
@@ -72,11 +76,24 @@ lint:
 	@command -v shellcheck >/dev/null || { echo "make: shellcheck is not installed (apt-get install shellcheck)" >&2; exit 1; }
 	shellcheck $(LINT_SH)
 	$(if $(strip $(LINT_BATS)),shellcheck -s bash $(LINT_BATS))
+	hack/lint.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
+	rm -rf build-asan build-fuzz build-lint
 
 bench: build rootfs
 	@if [ -x hack/bench.sh ]; then hack/bench.sh; \
 	elif [ -f hack/bench.sh ]; then bash hack/bench.sh; \
 	else echo "make: no hack/bench.sh"; fi
+
+# libFuzzer targets (runtime/fuzz/), built with clang in build-fuzz/ and run
+# FUZZ_SECONDS each; crashing inputs land in runtime/fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(call shquote,$(FUZZ_SECONDS)) hack/fuzz.sh
+
+# The unit tests and a subset of the bats suite against an ASan+UBSan build
+# in build-asan/.
+test-asan: deps rootfs
+	ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-asan.sh

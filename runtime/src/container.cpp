@@ -234,10 +234,24 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
 
     bool setgroups_allowed = true;
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
-    send_message(parent_sock.get(), {MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
+    // If init failed and went away, what it said is more useful than our broken pipe.
+    auto send_or_report = [&](const Message& msg) {
+        try {
+            send_message(parent_sock.get(), msg);
+        } catch (const Error&) {
+            std::optional<Message> reply;
+            try {
+                reply = recv_message(parent_sock.get());
+            } catch (const Error&) {
+            }
+            if (reply && reply->type == MsgType::Error) throw Error(reply->payload);
+            throw Error("the container's init exited during setup");
+        }
+    };
+    send_or_report({MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
     // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
     if (!st.cgroup_dirs.empty() && !born_in_cgroup) ContainerCgroup::add_process(st.cgroup_dirs, child);
-    send_message(parent_sock.get(), {MsgType::Go, "cgroup"});
+    send_or_report({MsgType::Go, "cgroup"});
 
     for (;;) {
         auto reply = recv_message(parent_sock.get());
@@ -250,7 +264,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         Json state = oci_state_json(creating, Status::Creating);
         run_hooks(spec.hooks.prestart, "prestart", state);
         run_hooks(spec.hooks.create_runtime, "createRuntime", state);
-        send_message(parent_sock.get(), {MsgType::Go, "{}"});
+        send_or_report({MsgType::Go, "{}"});
     }
 
     st.phase = "created";
@@ -262,7 +276,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         rollback.set_pid_file(opts.pid_file);
         write_pid_file(opts.pid_file, child);
     }
-    send_message(parent_sock.get(), {MsgType::Ack, wait_for_start ? "" : "start"});
+    send_or_report({MsgType::Ack, wait_for_start ? "" : "start"});
     rollback.dismiss();
     log::debug("created container " + opts.id + " with init pid " + std::to_string(child) + " (cgroup " +
                cgroup_mode_name(detect_cgroup_mode()) + ")");

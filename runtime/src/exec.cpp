@@ -216,6 +216,8 @@ int Runtime::exec(const ExecOptions& opts) {
             if (joined_user && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
                 throw_errno("becoming root in the container's user namespace");
             if (!opts.user.empty()) resolve_user(opts.user, proc.user);
+            // A controlling terminal needs a session of our own.
+            if (proc.terminal && ::setsid() < 0) throw_errno("setsid");
             if (proc.terminal) setup_terminal(proc, console.get());
             console.reset();
             apply_rlimits(proc.rlimits);

@@ -1,5 +1,6 @@
 #include "handshake.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +12,8 @@ namespace {
 
 void write_all(int fd, const uint8_t* data, size_t len) {
     while (len > 0) {
-        ssize_t n = ::write(fd, data, len);
+        // MSG_NOSIGNAL: an init that died must give EPIPE (and its error message), not SIGPIPE.
+        ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("handshake write");

@@ -1,14 +1,17 @@
 #include "mounts.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <cstring>
 #include <utility>
 
@@ -105,6 +108,47 @@ void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const R
     }
 }
 
+// Copies a directory's contents (files, directories, symlinks; modes and owners kept).
+void copy_tree(int from, int to, const std::string& what) {
+    int dup = ::fcntl(from, F_DUPFD_CLOEXEC, 0);
+    DIR* d = dup >= 0 ? ::fdopendir(dup) : nullptr;
+    if (!d) throw_errno(what);
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        struct stat st {};
+        if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno(what + ": " + name);
+        if (S_ISDIR(st.st_mode)) {
+            if (::mkdirat(to, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST) throw_errno(what + ": " + name);
+            UniqueFd src(::openat(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd dst(::openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!src || !dst) throw_errno(what + ": " + name);
+            copy_tree(src.get(), dst.get(), what);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t n = ::readlinkat(from, name.c_str(), target, sizeof target - 1);
+            if (n < 0) throw_errno(what + ": " + name);
+            target[n] = '\0';
+            if (::symlinkat(target, to, name.c_str()) < 0) throw_errno(what + ": " + name);
+        } else if (S_ISREG(st.st_mode)) {
+            UniqueFd src(::openat(from, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd dst(::openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777));
+            if (!src || !dst) throw_errno(what + ": " + name);
+            for (off_t left = st.st_size; left > 0;) {
+                ssize_t n = ::sendfile(dst.get(), src.get(), nullptr, static_cast<size_t>(left));
+                if (n < 0) throw_errno(what + ": " + name);
+                if (n == 0) break;
+                left -= n;
+            }
+        } else {
+            continue;  // device nodes, fifos and sockets are not copied up
+        }
+        ::fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        if (!S_ISLNK(st.st_mode)) ::fchmodat(to, name.c_str(), st.st_mode & 07777, 0);
+    }
+}
+
 void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ctx) {
     std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) + " on " + quote(m.destination);
     MountOptions opts = parse_mount_options(m.options);
@@ -137,6 +181,12 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
     if (m.type.empty()) throw Error("mounts[" + std::to_string(index) + "].type: required for a mount that is not a bind mount");
     UniqueFd target = open_in_root(rootfd, m.destination, true, false);
     std::string source = m.source.empty() ? m.type : m.source;
+    UniqueFd covered;
+    if (opts.copy_up) {
+        if (m.type != "tmpfs") throw Error("mounts[" + std::to_string(index) + "].options: tmpcopyup needs a tmpfs mount");
+        covered.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!covered) throw_errno(what + " (tmpcopyup)");
+    }
     const char* data = opts.data.empty() ? nullptr : opts.data.c_str();
     if (::mount(source.c_str(), fd_path(target.get()).c_str(), m.type.c_str(), opts.flags, data) < 0) {
         int err = errno;
@@ -160,6 +210,12 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         } else {
             throw_errno(what, err);
         }
+    }
+    if (covered) {
+        UniqueFd mounted(::open(fd_path(open_in_root(rootfd, m.destination, false, false).get()).c_str(),
+                                O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!mounted) throw_errno(what + " (tmpcopyup)");
+        copy_tree(covered.get(), mounted.get(), what + " (tmpcopyup)");
     }
     if (opts.propagation) {
         UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
@@ -196,6 +252,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
                 known = true;
             }
         if (o == "bind") out.bind = known = true;
+        if (o == "tmpcopyup") out.copy_up = known = true;
         if (o == "rbind") out.bind = out.recursive = known = true;
         if (!known && !o.empty()) out.data += (out.data.empty() ? "" : ",") + o;
     }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -56,7 +57,7 @@ void ensure_readonly_self(char** argv) {
     if (::fstat(self.get(), &st) < 0) return;
     off_t left = st.st_size;
     while (left > 0) {
-        ssize_t n = ::copy_file_range(self.get(), nullptr, copy.get(), nullptr, static_cast<size_t>(left), 0);
+        ssize_t n = ::sendfile(copy.get(), self.get(), nullptr, static_cast<size_t>(left));
         if (n <= 0) return;
         left -= n;
     }

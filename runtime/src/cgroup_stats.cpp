@@ -56,8 +56,10 @@ Json blkio_entries(const std::string& path) {
         if (!(ls >> dev >> op >> value)) continue;
         auto colon = dev.find(':');
         if (colon == std::string::npos) continue;
-        out.push_back({{"major", std::stoull(dev.substr(0, colon))}, {"minor", std::stoull(dev.substr(colon + 1))},
-                       {"op", op}, {"value", value}});
+        out.push_back({{"major", std::stoull(dev.substr(0, colon))},
+                       {"minor", std::stoull(dev.substr(colon + 1))},
+                       {"op", op},
+                       {"value", value}});
     }
     return out;
 }
@@ -65,7 +67,8 @@ Json blkio_entries(const std::string& path) {
 }  // namespace
 
 Json cgroup_stats(const std::vector<std::string>& dirs) {
-    Json cpu = {{"usage", Json::object()}}, memory = {{"usage", Json::object()}}, pids = Json::object(), blkio = Json::object();
+    Json cpu = {{"usage", Json::object()}}, memory = {{"usage", Json::object()}}, pids = Json::object(),
+         blkio = Json::object();
     uint64_t v = 0;
     if (auto f = find_file(dirs, "cpuacct.usage"); !f.empty() && read_u64(f, v)) {
         cpu["usage"]["total"] = v;

@@ -4,12 +4,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <fstream>
-#include <linux/magic.h>
 #include <sstream>
 #include <thread>
 
@@ -33,7 +33,9 @@ std::string hierarchy_of(const std::string& dir, const std::vector<Hierarchy>& h
     return {};
 }
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 // Our own cgroup in each hierarchy, from /proc/self/cgroup ("ID:controllers:/path").
 std::string own_path(const Hierarchy& h) {
@@ -77,8 +79,8 @@ std::string v1_device_rule(const DeviceRule& r) {
 // runc's default allow-list, applied after the config's own rules.
 std::vector<DeviceRule> default_device_rules() {
     return {
-        {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"}, {true, 'c', 1, 3, "rwm"},  {true, 'c', 1, 8, "rwm"},
-        {true, 'c', 1, 7, "rwm"}, {true, 'c', 5, 0, "rwm"}, {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},
+        {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 8, "rwm"},
+        {true, 'c', 1, 7, "rwm"}, {true, 'c', 5, 0, "rwm"},    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 9, "rwm"},
         {true, 'c', 5, 1, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, {true, 'c', 10, 200, "rwm"},
     };
 }
@@ -133,7 +135,9 @@ void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
     if (has(h.controllers, "memory")) {
         // memory.limit must stay <= memsw.limit at every step: raise memsw first, lower it last.
         auto limit = [&] { write_cg(dir, "memory.limit_in_bytes", std::to_string(*r.memory_limit)); };
-        auto swap = [&] { write_first(dir, {"memory.memsw.limit_in_bytes"}, std::to_string(*r.memory_swap), "memory.swap"); };
+        auto swap = [&] {
+            write_first(dir, {"memory.memsw.limit_in_bytes"}, std::to_string(*r.memory_swap), "memory.swap");
+        };
         if (r.memory_limit && r.memory_swap) {
             try {
                 limit();
@@ -155,8 +159,10 @@ void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
         if (r.cpu_shares) write_cg(dir, "cpu.shares", std::to_string(*r.cpu_shares));
         if (r.cpu_period) write_cg(dir, "cpu.cfs_period_us", std::to_string(*r.cpu_period));
         if (r.cpu_quota) write_cg(dir, "cpu.cfs_quota_us", std::to_string(*r.cpu_quota));
-        if (r.cpu_rt_period) write_first(dir, {"cpu.rt_period_us"}, std::to_string(*r.cpu_rt_period), "cpu.realtimePeriod");
-        if (r.cpu_rt_runtime) write_first(dir, {"cpu.rt_runtime_us"}, std::to_string(*r.cpu_rt_runtime), "cpu.realtimeRuntime");
+        if (r.cpu_rt_period)
+            write_first(dir, {"cpu.rt_period_us"}, std::to_string(*r.cpu_rt_period), "cpu.realtimePeriod");
+        if (r.cpu_rt_runtime)
+            write_first(dir, {"cpu.rt_runtime_us"}, std::to_string(*r.cpu_rt_runtime), "cpu.realtimeRuntime");
         if (r.cpu_idle) write_first(dir, {"cpu.idle"}, std::to_string(*r.cpu_idle), "cpu.idle");
     }
     if (has(h.controllers, "cpuset")) {
@@ -175,8 +181,8 @@ void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
                 write_first(dir, {"blkio.weight_device", "blkio.bfq.weight_device"},
                             dev(d.major, d.minor) + " " + std::to_string(*d.weight), "blockIO.weightDevice");
             if (d.leaf_weight)
-                write_first(dir, {"blkio.leaf_weight_device"}, dev(d.major, d.minor) + " " + std::to_string(*d.leaf_weight),
-                            "blockIO.weightDevice");
+                write_first(dir, {"blkio.leaf_weight_device"},
+                            dev(d.major, d.minor) + " " + std::to_string(*d.leaf_weight), "blockIO.weightDevice");
         }
         auto throttle = [&](const std::vector<ThrottleDevice>& list, const char* file) {
             for (const auto& d : list) write_cg(dir, file, dev(d.major, d.minor) + " " + std::to_string(d.rate));
@@ -188,14 +194,18 @@ void apply_v1(const std::string& dir, const Hierarchy& h, const Resources& r) {
     }
     if (has(h.controllers, "hugetlb"))
         for (const auto& l : r.hugepage_limits)
-            write_first(dir, {("hugetlb." + l.page_size + ".limit_in_bytes").c_str()}, std::to_string(l.limit), "hugepageLimits");
-    if (has(h.controllers, "net_cls") && r.net_class_id) write_cg(dir, "net_cls.classid", std::to_string(*r.net_class_id));
+            write_first(dir, {("hugetlb." + l.page_size + ".limit_in_bytes").c_str()}, std::to_string(l.limit),
+                        "hugepageLimits");
+    if (has(h.controllers, "net_cls") && r.net_class_id)
+        write_cg(dir, "net_cls.classid", std::to_string(*r.net_class_id));
     if (has(h.controllers, "net_prio"))
-        for (const auto& [name, prio] : r.net_priorities) write_cg(dir, "net_prio.ifpriomap", name + " " + std::to_string(prio));
+        for (const auto& [name, prio] : r.net_priorities)
+            write_cg(dir, "net_prio.ifpriomap", name + " " + std::to_string(prio));
 }
 
 // On a hybrid host v1 keeps the controllers it has; v2 applies only the rest.
-void apply_v2(const std::string& dir, const Hierarchy& h, const Resources& r, const std::vector<std::string>& v1_controllers) {
+void apply_v2(const std::string& dir, const Hierarchy& h, const Resources& r,
+              const std::vector<std::string>& v1_controllers) {
     auto mine = [&](const char* ctrl) { return has(h.controllers, ctrl) && !has(v1_controllers, ctrl); };
     auto lim = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
     if (mine("memory")) {
@@ -227,13 +237,16 @@ void apply_v2(const std::string& dir, const Hierarchy& h, const Resources& r, co
     if (mine("pids") && r.pids_limit) write_cg(dir, "pids.max", lim(*r.pids_limit));
     if (mine("io")) {
         if (r.blkio_weight)
-            write_first(dir, {"io.bfq.weight", "io.weight"}, std::to_string(blkio_weight_to_io(*r.blkio_weight)), "blockIO.weight");
+            write_first(dir, {"io.bfq.weight", "io.weight"}, std::to_string(blkio_weight_to_io(*r.blkio_weight)),
+                        "blockIO.weight");
         for (const auto& d : r.blkio_weight_devices)
             if (d.weight)
                 write_first(dir, {"io.bfq.weight", "io.weight"},
-                            dev(d.major, d.minor) + " " + std::to_string(blkio_weight_to_io(*d.weight)), "blockIO.weightDevice");
+                            dev(d.major, d.minor) + " " + std::to_string(blkio_weight_to_io(*d.weight)),
+                            "blockIO.weightDevice");
         auto throttle = [&](const std::vector<ThrottleDevice>& list, const char* key) {
-            for (const auto& d : list) write_cg(dir, "io.max", dev(d.major, d.minor) + " " + key + "=" + std::to_string(d.rate));
+            for (const auto& d : list)
+                write_cg(dir, "io.max", dev(d.major, d.minor) + " " + key + "=" + std::to_string(d.rate));
         };
         throttle(r.throttle_read_bps, "rbps");
         throttle(r.throttle_write_bps, "wbps");
@@ -344,8 +357,8 @@ std::vector<Hierarchy> cgroup_hierarchies() {
                 std::string o;
                 while (std::getline(os, o, ','))
                     if (o != "rw" && o != "ro" && o.find("relatime") == std::string::npos &&
-                        o.rfind("release_agent", 0) != 0 && o != "clone_children" && o != "xattr" &&
-                        o != "nosuid" && o != "nodev" && o != "noexec")
+                        o.rfind("release_agent", 0) != 0 && o != "clone_children" && o != "xattr" && o != "nosuid" &&
+                        o != "nodev" && o != "noexec")
                         h.controllers.push_back(o);
             } else {
                 continue;
@@ -371,7 +384,8 @@ std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const
     std::stringstream ss(p);
     std::string part;
     while (std::getline(ss, part, '/'))
-        if (part == ".." || part == ".") throw Error("linux.cgroupsPath " + quote(cgroups_path) + ": must not contain \"..\" or \".\"");
+        if (part == ".." || part == ".")
+            throw Error("linux.cgroupsPath " + quote(cgroups_path) + ": must not contain \"..\" or \".\"");
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     return p;
 }
@@ -398,7 +412,10 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
                         std::string c, enable;
                         while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
                         if (!enable.empty()) {
-                            try { write_cg(cur, "cgroup.subtree_control", enable); } catch (const Error&) {}
+                            try {
+                                write_cg(cur, "cgroup.subtree_control", enable);
+                            } catch (const Error&) {
+                            }
                         }
                     }
                 }
@@ -428,6 +445,15 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
         throw;
     }
     return created;
+}
+
+std::vector<std::string> ContainerCgroup::planned_dirs(const std::string& path) {
+    std::vector<std::string> out;
+    for (const auto& h : cgroup_hierarchies()) {
+        std::string rel = path[0] == '/' ? path : own_path(h) + "/" + path;
+        out.push_back(h.mountpoint + (rel == "/" ? "" : rel));
+    }
+    return out;
 }
 
 std::vector<std::string> ContainerCgroup::existing_dirs(const std::string& path) {
@@ -509,18 +535,22 @@ void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen) {
             any = true;
             const char* want = frozen ? "FROZEN" : "THAWED";
             write_cg(dir, "freezer.state", want);
-            wait_until([&] {
-                std::string v;
-                return try_read_file(dir + "/freezer.state", v) && v.rfind(want, 0) == 0;
-            }, std::string("the v1 freezer to reach ") + want + " in " + dir);
+            wait_until(
+                [&] {
+                    std::string v;
+                    return try_read_file(dir + "/freezer.state", v) && v.rfind(want, 0) == 0;
+                },
+                std::string("the v1 freezer to reach ") + want + " in " + dir);
         } else if (::access((dir + "/cgroup.freeze").c_str(), F_OK) == 0) {
             any = true;
             write_cg(dir, "cgroup.freeze", frozen ? "1" : "0");
-            wait_until([&] {
-                std::string v;
-                return try_read_file(dir + "/cgroup.events", v) &&
-                       v.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos;
-            }, std::string("cgroup.freeze to ") + (frozen ? "freeze " : "thaw ") + dir);
+            wait_until(
+                [&] {
+                    std::string v;
+                    return try_read_file(dir + "/cgroup.events", v) &&
+                           v.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos;
+                },
+                std::string("cgroup.freeze to ") + (frozen ? "freeze " : "thaw ") + dir);
         }
     }
     if (!any) throw Error("no freezer: neither the v1 freezer controller nor cgroup.freeze is available");
@@ -538,7 +568,10 @@ void cgroup_destroy(const std::vector<std::string>& dirs) {
             for (pid_t p : cgroup_pids({dir})) ::kill(p, SIGKILL);
             std::string v;
             if (try_read_file(dir + "/freezer.state", v) && v.rfind("THAWED", 0) != 0) {
-                try { write_cg(dir, "freezer.state", "THAWED"); } catch (const Error&) {}
+                try {
+                    write_cg(dir, "freezer.state", "THAWED");
+                } catch (const Error&) {
+                }
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }

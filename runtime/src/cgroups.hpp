@@ -14,8 +14,8 @@ const char* cgroup_mode_name(CgroupMode m);
 CgroupMode detect_cgroup_mode();
 
 struct Hierarchy {
-    std::string mountpoint;                 // /sys/fs/cgroup/memory, /sys/fs/cgroup/unified, /sys/fs/cgroup
-    std::vector<std::string> controllers;   // v1: from the mount options; v2: cgroup.controllers
+    std::string mountpoint;                // /sys/fs/cgroup/memory, /sys/fs/cgroup/unified, /sys/fs/cgroup
+    std::vector<std::string> controllers;  // v1: from the mount options; v2: cgroup.controllers
     bool v2 = false;
 };
 // Every mounted hierarchy (v1 controllers, named v1 hierarchies, and the v2 one).
@@ -29,6 +29,8 @@ public:
 
     // Creates the directories and applies limits; nothing is left behind if this throws.
     static std::vector<std::string> create(const std::string& path, const std::optional<Resources>& resources);
+    // Where create() will put the container, one directory per hierarchy (nothing is created).
+    static std::vector<std::string> planned_dirs(const std::string& path);
     // The directories of path that exist, in every hierarchy.
     static std::vector<std::string> existing_dirs(const std::string& path);
     static void add_process(const std::vector<std::string>& dirs, pid_t pid);

@@ -23,8 +23,9 @@ struct NamespaceKind {
 };
 
 constexpr NamespaceKind kNamespaces[] = {
-    {"pid", CLONE_NEWPID, "pid"},      {"network", CLONE_NEWNET, "net"},    {"mount", CLONE_NEWNS, "mnt"},
-    {"ipc", CLONE_NEWIPC, "ipc"},      {"uts", CLONE_NEWUTS, "uts"},        {"user", CLONE_NEWUSER, "user"},
+    {"pid", CLONE_NEWPID, "pid"},          {"network", CLONE_NEWNET, "net"},
+    {"mount", CLONE_NEWNS, "mnt"},         {"ipc", CLONE_NEWIPC, "ipc"},
+    {"uts", CLONE_NEWUTS, "uts"},          {"user", CLONE_NEWUSER, "user"},
     {"cgroup", CLONE_NEWCGROUP, "cgroup"}, {"time", 0x00000080 /* CLONE_NEWTIME */, "time"},
 };
 
@@ -223,7 +224,8 @@ Resources parse_resources(const JsonReader& r) {
     if (auto hp = r.get("hugepageLimits"))
         for (const auto& h : hp->as_array()) {
             HugepageLimit l{h.at("pageSize").as_string(), h.at("limit").as_uint()};
-            if (l.page_size.empty() || l.page_size.find('/') != std::string::npos) h.at("pageSize").fail("invalid page size");
+            if (l.page_size.empty() || l.page_size.find('/') != std::string::npos)
+                h.at("pageSize").fail("invalid page size");
             res.hugepage_limits.push_back(l);
         }
     if (auto net = r.get("network")) {
@@ -285,7 +287,8 @@ Process parse_process(const JsonReader& r) {
             v->fail("user names are not resolved by the runtime; give uid and gid");
     }
     auto args = r.get("args");
-    if (!args || args->as_array().empty()) JsonReader(r.raw(), r.label(), r.child_path("args")).fail("must be a non-empty array");
+    if (!args || args->as_array().empty())
+        JsonReader(r.raw(), r.label(), r.child_path("args")).fail("must be a non-empty array");
     p.args = args->as_string_array();
     if (p.args[0].empty()) args->as_array()[0].fail("must not be empty");
     if (auto v = r.get("env")) {
@@ -310,7 +313,8 @@ Process parse_process(const JsonReader& r) {
             if (!seen.insert(l.resource).second) item.at("type").fail("duplicate rlimit " + quote(l.type));
             l.soft = item.at("soft").as_uint();
             l.hard = item.at("hard").as_uint();
-            if (l.soft > l.hard) item.fail("soft limit " + std::to_string(l.soft) + " is above hard limit " + std::to_string(l.hard));
+            if (l.soft > l.hard)
+                item.fail("soft limit " + std::to_string(l.soft) + " is above hard limit " + std::to_string(l.hard));
             p.rlimits.push_back(l);
         }
     }
@@ -367,8 +371,8 @@ Spec parse_spec(const std::string& text, const std::string& label) {
         if (auto v = l->get("resources")) lx.resources = parse_resources(*v);
         if (auto v = l->get("rootfsPropagation")) {
             lx.rootfs_propagation = v->as_string();
-            static const std::set<std::string> kProp = {"",        "private", "rprivate", "slave",     "rslave",
-                                                        "shared",  "rshared", "unbindable", "runbindable"};
+            static const std::set<std::string> kProp = {"",       "private", "rprivate",   "slave",      "rslave",
+                                                        "shared", "rshared", "unbindable", "runbindable"};
             if (!kProp.count(lx.rootfs_propagation)) v->fail("unknown propagation " + quote(lx.rootfs_propagation));
         }
         if (auto v = l->get("sysctl"))
@@ -386,7 +390,8 @@ Spec parse_spec(const std::string& text, const std::string& label) {
 
 Spec load_bundle_spec(const std::string& bundle) {
     struct stat st {};
-    if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) throw Error("bundle " + quote(bundle) + " does not exist");
+    if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+        throw Error("bundle " + quote(bundle) + " does not exist");
     std::string path = bundle + "/config.json";
     std::ifstream in(path);
     if (!in) throw Error("config.json not found in bundle " + quote(bundle));

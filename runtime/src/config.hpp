@@ -79,7 +79,7 @@ struct Device {
 
 struct DeviceRule {
     bool allow = false;
-    char type = 'a';  // a, c, b
+    char type = 'a';     // a, c, b
     int64_t major = -1;  // -1: any
     int64_t minor = -1;
     std::string access = "rwm";

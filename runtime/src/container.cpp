@@ -1,8 +1,8 @@
 #include "container.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -35,7 +35,7 @@ namespace box {
 namespace {
 
 // Signals `box run` passes on to the container instead of acting on them itself.
-constexpr int kForwarded[] = {SIGHUP, SIGINT,  SIGQUIT,   SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2,   SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
                               SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
 
 std::string absolute_dir(const std::string& dir) {
@@ -50,7 +50,8 @@ std::string absolute_dir(const std::string& dir) {
 // Checks everything that can be checked before a single file or process is created.
 void validate_for_create(const Spec& spec, const CreateOptions& opts) {
     if (!spec.process) throw Error("config.json: process: required field is missing");
-    if (!spec.linux.find_namespace("mount")) throw Error("config.json: linux.namespaces: a mount namespace is required");
+    if (!spec.linux.find_namespace("mount"))
+        throw Error("config.json: linux.namespaces: a mount namespace is required");
     if (spec.process->terminal && opts.console_socket.empty())
         throw Error("config.json: process.terminal is true but no --console-socket was given");
     if (!spec.process->terminal && !opts.console_socket.empty())
@@ -70,7 +71,8 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts) {
     check_namespace_paths(spec.linux);
     validate_sysctls(spec.linux);
     if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);
-    if (::geteuid() != 0 && !userns) throw Error("running without root needs a user namespace (see box spec --rootless)");
+    if (::geteuid() != 0 && !userns)
+        throw Error("running without root needs a user namespace (see box spec --rootless)");
 }
 
 UniqueFd connect_console_socket(const std::string& path) {
@@ -160,6 +162,11 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     st.creator_start_time = process_start_time(st.creator_pid).value_or(0);
     st.created = now_rfc3339_nanos();
 
+    // Record where the cgroups will be before making them, so that a create killed at any
+    // point leaves a state from which delete --force finds everything.
+    st.cgroup_dirs = ContainerCgroup::planned_dirs(cgroup_path);
+    store_.save(st, false);
+    st.cgroup_dirs.clear();
     // Rootless without a delegated cgroup: run without one, unless limits were asked for.
     if (!rootless || (spec.linux.resources && has_limits(*spec.linux.resources))) {
         try {
@@ -176,7 +183,6 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         }
     }
     rollback.set_cgroups(st.cgroup_dirs);
-    store_.save(st, false);
 
     UniqueFd state_dir(::open(store_.dir(opts.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!state_dir) throw_errno("opening the state directory");
@@ -229,6 +235,9 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         run_container_init(ctx);
     }
     rollback.set_child(child);
+    st.pid = child;
+    st.pid_start_time = process_start_time(child).value_or(0);
+    store_.save(st, false);
     child_sock.reset();
     console.reset();
 
@@ -268,8 +277,6 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     }
 
     st.phase = "created";
-    st.pid = child;
-    st.pid_start_time = process_start_time(child).value_or(0);
     st.config = spec.raw;
     store_.save(st);
     if (!opts.pid_file.empty()) {
@@ -301,7 +308,8 @@ void Runtime::start(const std::string& id) {
             char c;
             if (::read(fifo.get(), &c, 1) == 1) break;
         }
-        if (!process_is(st.pid, st.pid_start_time)) throw Error("cannot start container " + quote(id) + ": its init has exited");
+        if (!process_is(st.pid, st.pid_start_time))
+            throw Error("cannot start container " + quote(id) + ": its init has exited");
     }
     ::unlink(store_.fifo_path(id).c_str());
     run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
@@ -320,6 +328,9 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
     if (status == Status::Stopped) throw Error("cannot kill container " + quote(id) + ": it is stopped");
     if (all && !st.cgroup_dirs.empty()) {
         for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
+    } else if (all && process_is(st.pid, st.pid_start_time)) {
+        // No cgroup (rootless): the processes that share the init's pid namespace.
+        for (pid_t p : pid_namespace_members(st.pid)) ::kill(p, sig);
     } else {
         UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
         if (!pidfd) throw Error("cannot kill container " + quote(id) + ": it is stopped");
@@ -330,11 +341,18 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
 }
 
 void Runtime::destroy(const ContainerState& st) {
+    if (st.cgroup_dirs.empty() && st.pid == 0 && st.bundle.empty()) {
+        // A create that died before writing any state: clear what the id alone leads to.
+        cgroup_destroy(ContainerCgroup::existing_dirs(ContainerCgroup::resolve_path("", st.id, false)));
+        store_.remove(st.id);
+        return;
+    }
     UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
     if (pidfd) {
         pidfd_signal(pidfd.get(), SIGKILL);
         if (!st.cgroup_dirs.empty() && cgroup_is_frozen(st.cgroup_dirs)) cgroup_set_frozen(st.cgroup_dirs, false);
-        if (!pidfd_wait_exit(pidfd.get(), 10000)) throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
+        if (!pidfd_wait_exit(pidfd.get(), 10000))
+            throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
     }
     if (!st.cgroup_dirs.empty()) cgroup_destroy(st.cgroup_dirs);
     store_.remove(st.id);
@@ -367,6 +385,8 @@ void Runtime::remove(const std::string& id, bool force) {
 int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     if (detach) {
         create_container(opts, false);
+        if (auto st = store_.load(opts.id); !parse_hooks(st.config).poststart.empty())
+            run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
         return 0;
     }
     // Block the signals we forward before the child exists, so none is lost in between.
@@ -440,7 +460,8 @@ void Runtime::update(const std::string& id, const Resources& resources) {
     Status status = store_.status(st);
     if (status == Status::Stopped) throw Error("cannot update container " + quote(id) + ": it is stopped");
     if (st.cgroup_dirs.empty()) throw Error("cannot update container " + quote(id) + ": it has no cgroup");
-    if (!resources.devices.empty()) throw Error("update: changing device rules of a running container is not supported");
+    if (!resources.devices.empty())
+        throw Error("update: changing device rules of a running container is not supported");
     ContainerCgroup::apply(st.cgroup_dirs, resources);
 }
 
@@ -468,7 +489,8 @@ void Runtime::events(const std::string& id, bool once, int interval_ms) {
             ooms = now;
         }
         if (elapsed >= interval_ms) {
-            std::printf("%s\n", Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}}.dump().c_str());
+            std::printf("%s\n",
+                        Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}}.dump().c_str());
             std::fflush(stdout);
             elapsed = 0;
         }
@@ -494,7 +516,8 @@ void Runtime::resume(const std::string& id) {
     ContainerLock lock(store_, id);
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
-    if (status != Status::Paused) throw Error("cannot resume container " + quote(id) + ": it is " + status_name(status) + ", not paused");
+    if (status != Status::Paused)
+        throw Error("cannot resume container " + quote(id) + ": it is " + status_name(status) + ", not paused");
     cgroup_set_frozen(st.cgroup_dirs, false);
 }
 

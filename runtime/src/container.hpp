@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "json_reader.hpp"
 #include "config.hpp"
+#include "json_reader.hpp"
 #include "state.hpp"
 
 namespace box {

@@ -30,12 +30,12 @@ constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
 std::vector<bpf_insn> build_device_program(const std::vector<DeviceRule>& rules) {
     std::vector<bpf_insn> p;
     // struct bpf_cgroup_dev_ctx { u32 access_type; u32 major; u32 minor; }
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R2, R1, 0, 0));   // r2 = access_type
-    p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0)); // r3 = access_type
-    p.push_back(insn(BPF_ALU | BPF_AND | BPF_K, R2, 0, 0, 0xffff)); // r2 = device type
-    p.push_back(insn(BPF_ALU | BPF_RSH | BPF_K, R3, 0, 0, 16));     // r3 = requested access
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R4, R1, 4, 0));   // r4 = major
-    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R5, R1, 8, 0));   // r5 = minor
+    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R2, R1, 0, 0));      // r2 = access_type
+    p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0));    // r3 = access_type
+    p.push_back(insn(BPF_ALU | BPF_AND | BPF_K, R2, 0, 0, 0xffff));  // r2 = device type
+    p.push_back(insn(BPF_ALU | BPF_RSH | BPF_K, R3, 0, 0, 16));      // r3 = requested access
+    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R4, R1, 4, 0));      // r4 = major
+    p.push_back(insn(BPF_LDX | BPF_W | BPF_MEM, R5, R1, 8, 0));      // r5 = minor
     // The last matching rule decides, so test the rules from the last one back.
     for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
         const DeviceRule& r = *it;
@@ -43,7 +43,10 @@ std::vector<bpf_insn> build_device_program(const std::vector<DeviceRule>& rules)
         int32_t type = r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : r.type == 'c' ? BPF_DEVCG_DEV_CHAR : -1;
         int32_t access = 0;
         for (char c : r.access)
-            access |= c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : c == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+            access |= c == 'r'   ? BPF_DEVCG_ACC_READ
+                      : c == 'w' ? BPF_DEVCG_ACC_WRITE
+                      : c == 'm' ? BPF_DEVCG_ACC_MKNOD
+                                 : 0;
         // Each check jumps past the rest of the block when it does not match; offsets fixed below.
         std::vector<size_t> jumps;
         if (type >= 0) {
@@ -93,8 +96,8 @@ void attach_device_filter(const std::string& cgroup_dir, const std::vector<Devic
         load.log_level = 1;
         syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
         log.resize(std::strlen(log.c_str()));
-        throw Error("linux.resources.devices: loading the cgroup v2 device program: " + std::string(std::strerror(err)) +
-                    (log.empty() ? "" : " (" + log.substr(0, 500) + ")"));
+        throw Error("linux.resources.devices: loading the cgroup v2 device program: " +
+                    std::string(std::strerror(err)) + (log.empty() ? "" : " (" + log.substr(0, 500) + ")"));
     }
     UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) throw_errno("opening cgroup " + cgroup_dir);

@@ -40,7 +40,8 @@ void create_device(int rootfd, const Device& d, bool bind_from_host) {
     if (::fchownat(dir.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
         throw_errno("linux.devices: chown of " + d.path);
     // mknod is subject to the umask; set the mode the config asked for exactly.
-    if (::fchmodat(dir.get(), name.c_str(), d.file_mode & 07777, 0) < 0) throw_errno("linux.devices: chmod of " + d.path);
+    if (::fchmodat(dir.get(), name.c_str(), d.file_mode & 07777, 0) < 0)
+        throw_errno("linux.devices: chmod of " + d.path);
 }
 
 }  // namespace
@@ -70,10 +71,14 @@ void create_dev_symlinks(int rootfd, bool have_devpts) {
         const char* name;
     };
     const Link links[] = {
-        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+        {"/proc/self/fd", "fd"},
+        {"/proc/self/fd/0", "stdin"},
+        {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd/2", "stderr"},
     };
     for (const auto& l : links)
-        if (::symlinkat(l.target, dev.get(), l.name) < 0 && errno != EEXIST) throw_errno(std::string("creating /dev/") + l.name);
+        if (::symlinkat(l.target, dev.get(), l.name) < 0 && errno != EEXIST)
+            throw_errno(std::string("creating /dev/") + l.name);
     if (::access("/proc/kcore", F_OK) == 0) ::symlinkat("/proc/kcore", dev.get(), "core");
     if (have_devpts) {
         ::unlinkat(dev.get(), "ptmx", 0);

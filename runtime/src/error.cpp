@@ -5,9 +5,7 @@
 
 namespace box {
 
-void throw_errno(const std::string& what, int err) {
-    throw Error(what + ": " + std::strerror(err));
-}
+void throw_errno(const std::string& what, int err) { throw Error(what + ": " + std::strerror(err)); }
 
 void throw_errno(const std::string& what) { throw_errno(what, errno); }
 

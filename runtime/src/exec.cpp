@@ -32,7 +32,7 @@
 namespace box {
 namespace {
 
-constexpr int kForwarded[] = {SIGHUP, SIGINT,  SIGQUIT,   SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2,   SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
                               SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
 
 // Joining order: the user namespace first (it grants the rights for the rest), mount last.
@@ -111,7 +111,8 @@ UniqueFd connect_socket(const std::string& path) {
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket " + quote(path) + ": path too long");
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_errno("--console-socket " + quote(path));
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("--console-socket " + quote(path));
     return sock;
 }
 
@@ -139,7 +140,11 @@ int Runtime::exec(const ExecOptions& opts) {
         base["terminal"] = opts.tty;
         proc = parse_process(JsonReader(base, "config.json", "process"));
         for (const auto& e : opts.env) {
-            if (e.find('=') == std::string::npos) throw UsageError("--env " + quote(e) + ": must have the form KEY=value");
+            auto eq = e.find('=');
+            if (eq == std::string::npos) throw UsageError("--env " + quote(e) + ": must have the form KEY=value");
+            // --env replaces a variable the container already sets.
+            std::string key = e.substr(0, eq + 1);
+            std::erase_if(proc.env, [&](const std::string& v) { return v.compare(0, key.size(), key) == 0; });
             proc.env.push_back(e);
         }
         if (!opts.cwd.empty()) {
@@ -152,8 +157,9 @@ int Runtime::exec(const ExecOptions& opts) {
             int cap = capability_from_name(name);
             if (cap < 0) throw UsageError("--cap: unknown capability " + quote(name));
             if (!proc.capabilities) proc.capabilities = Capabilities{};
-            for (auto* set : {&proc.capabilities->bounding, &proc.capabilities->effective, &proc.capabilities->permitted,
-                              &proc.capabilities->inheritable, &proc.capabilities->ambient})
+            for (auto* set :
+                 {&proc.capabilities->bounding, &proc.capabilities->effective, &proc.capabilities->permitted,
+                  &proc.capabilities->inheritable, &proc.capabilities->ambient})
                 set->push_back(cap);
         }
     }
@@ -179,7 +185,8 @@ int Runtime::exec(const ExecOptions& opts) {
         if (!fd) throw_errno("opening the container's " + std::string(type) + " namespace");
         ns_fds.emplace_back(type, std::move(fd));
     }
-    if (!process_is(st.pid, st.pid_start_time)) throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
+    if (!process_is(st.pid, st.pid_start_time))
+        throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
 
     sigset_t forwarded, old;
     sigemptyset(&forwarded);
@@ -201,7 +208,8 @@ int Runtime::exec(const ExecOptions& opts) {
             if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, ::getpid());
             bool joined_user = false;
             for (auto& [type, fd] : ns_fds) {
-                if (::setns(fd.get(), namespace_clone_flag(type)) < 0) throw_errno("joining the container's " + type + " namespace");
+                if (::setns(fd.get(), namespace_clone_flag(type)) < 0)
+                    throw_errno("joining the container's " + type + " namespace");
                 joined_user = joined_user || type == "user";
             }
             ns_fds.clear();
@@ -222,7 +230,8 @@ int Runtime::exec(const ExecOptions& opts) {
             console.reset();
             apply_rlimits(proc.rlimits);
             if (proc.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
-            if (::chdir(proc.cwd.c_str()) < 0) throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
+            if (::chdir(proc.cwd.c_str()) < 0)
+                throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
             std::vector<std::string> env = process_environment(proc);
             std::string exe = find_executable(proc.args[0], env);
             drop_privileges(proc, seccomp, !setgroups_denied());
@@ -247,7 +256,9 @@ int Runtime::exec(const ExecOptions& opts) {
     while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
     }
     if (!error.empty()) {
-        if (pid > 0) while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+        if (pid > 0)
+            while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+            }
         sigprocmask(SIG_SETMASK, &old, nullptr);
         throw Error(error);
     }

@@ -42,7 +42,8 @@ size_t read_full(int fd, uint8_t* data, size_t len) {
 
 void send_message(int fd, const Message& msg) {
     uint32_t body = static_cast<uint32_t>(msg.payload.size() + 1);
-    if (msg.payload.size() + 1 > kMaxFrameBody) throw Error("handshake: message of " + std::to_string(body) + " bytes is too large");
+    if (msg.payload.size() + 1 > kMaxFrameBody)
+        throw Error("handshake: message of " + std::to_string(body) + " bytes is too large");
     std::string frame(5 + msg.payload.size(), '\0');
     for (int i = 0; i < 4; ++i) frame[i] = static_cast<char>((body >> (8 * i)) & 0xff);
     frame[4] = static_cast<char>(msg.type);

@@ -8,11 +8,11 @@
 namespace box {
 
 enum class MsgType : uint8_t {
-    Go = 1,        // parent -> init: id maps written, cgroup joined; carry on
-    Ready = 2,     // init -> parent: set up, waiting for start
-    Error = 3,     // init -> parent: payload is the error message
-    Ack = 4,       // parent -> init: state recorded, init may wait for start
-    HookPoint = 5, // init -> parent: payload names a hook stage to run now
+    Go = 1,         // parent -> init: id maps written, cgroup joined; carry on
+    Ready = 2,      // init -> parent: set up, waiting for start
+    Error = 3,      // init -> parent: payload is the error message
+    Ack = 4,        // parent -> init: state recorded, init may wait for start
+    HookPoint = 5,  // init -> parent: payload names a hook stage to run now
 };
 
 struct Message {

@@ -72,8 +72,10 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
         if (fds[0].revents) {
             char buf[4096];
             ssize_t n = ::read(out_r.get(), buf, sizeof buf);
-            if (n <= 0) out_r.reset();
-            else if (output.size() < 4096) output.append(buf, static_cast<size_t>(n));
+            if (n <= 0)
+                out_r.reset();
+            else if (output.size() < 4096)
+                output.append(buf, static_cast<size_t>(n));
         }
         if (fds[1].revents) exited = true;
     }
@@ -81,13 +83,17 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+    // Errors are one line: the hook's own lines are joined.
+    for (size_t pos; (pos = output.find('\n')) != std::string::npos;) output.replace(pos, 1, " | ");
     std::string detail = output.empty() ? "" : ": " + output;
     if (timed_out)
         throw Error(stage + " hook " + hook.path + " timed out after " + std::to_string(*hook.timeout) + "s" + detail);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        throw Error(stage + " hook " + hook.path + " failed with exit status " + std::to_string(WEXITSTATUS(status)) + detail);
+        throw Error(stage + " hook " + hook.path + " failed with exit status " + std::to_string(WEXITSTATUS(status)) +
+                    detail);
     if (WIFSIGNALED(status))
-        throw Error(stage + " hook " + hook.path + " was killed by signal " + std::to_string(WTERMSIG(status)) + detail);
+        throw Error(stage + " hook " + hook.path + " was killed by signal " + std::to_string(WTERMSIG(status)) +
+                    detail);
 }
 
 }  // namespace

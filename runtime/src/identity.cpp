@@ -16,8 +16,10 @@ void apply_user(const User& user, bool setgroups_allowed) {
     }
     // Keep the permitted set across the uid change; the capability sets are applied right after.
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("PR_SET_KEEPCAPS");
-    if (::setresgid(user.gid, user.gid, user.gid) < 0) throw_errno("process.user.gid: setting gid " + std::to_string(user.gid));
-    if (::setresuid(user.uid, user.uid, user.uid) < 0) throw_errno("process.user.uid: setting uid " + std::to_string(user.uid));
+    if (::setresgid(user.gid, user.gid, user.gid) < 0)
+        throw_errno("process.user.gid: setting gid " + std::to_string(user.gid));
+    if (::setresuid(user.uid, user.uid, user.uid) < 0)
+        throw_errno("process.user.uid: setting uid " + std::to_string(user.uid));
     ::umask(user.umask.value_or(022));
 }
 

@@ -15,13 +15,13 @@
 #include <cstring>
 #include <fstream>
 
-#include "process.hpp"
 #include "error.hpp"
 #include "files.hpp"
 #include "handshake.hpp"
 #include "hooks.hpp"
 #include "mounts.hpp"
 #include "namespaces.hpp"
+#include "process.hpp"
 #include "rlimits.hpp"
 #include "sysctl.hpp"
 
@@ -75,7 +75,8 @@ void run_container_init(const InitContext& ctx) {
         rc.before_cgroups = [&] {
             auto placed = recv_message(sync_fd);
             if (!placed || placed->type != MsgType::Go) _exit(1);
-            if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("creating the cgroup namespace");
+            if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
+                throw_errno("creating the cgroup namespace");
         };
         setup_rootfs(rc);
         if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {

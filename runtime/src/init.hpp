@@ -15,9 +15,9 @@ struct InitContext {
     int state_dir_fd = -1;       // --root/ID, for exec.fifo (reached by fd, not by path)
     int console_socket_fd = -1;  // connected --console-socket, or -1
     std::vector<std::string> cgroup_dirs;
-    int unshare_flags = 0;       // namespaces still to create after the handshake
-    unsigned preserve_fds = 0;   // fds 3.. passed on to the process
-    Json hook_state;             // OCI state for hooks run by init (pid filled in by the parent)
+    int unshare_flags = 0;      // namespaces still to create after the handshake
+    unsigned preserve_fds = 0;  // fds 3.. passed on to the process
+    Json hook_state;            // OCI state for hooks run by init (pid filled in by the parent)
 };
 
 [[noreturn]] void run_container_init(const InitContext& ctx);

@@ -26,6 +26,11 @@ Json parse_json(const std::string& text, const std::string& label) {
         }
         throw Error(label + ": invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
                     ": " + reason);
+    } catch (const Json::exception& e) {
+        // e.g. a number too large for a double (out_of_range.406).
+        std::string reason = e.what();
+        if (auto pos = reason.find("] "); pos != std::string::npos) reason = reason.substr(pos + 2);
+        throw Error(label + ": invalid JSON: " + reason);
     }
 }
 
@@ -37,7 +42,7 @@ const char* json_type_name(const Json& j) {
         case Json::value_t::string: return "string";
         case Json::value_t::boolean: return "boolean";
         case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned: return "integer";
+        case Json::value_t::number_unsigned:
         case Json::value_t::number_float: return "number";
         default: return "unknown";
     }
@@ -62,7 +67,8 @@ bool JsonReader::has(const std::string& key) const {
 JsonReader JsonReader::at(const std::string& key) const {
     expect(value_->is_object(), "object");
     auto it = value_->find(key);
-    if (it == value_->end() || it->is_null()) JsonReader(*value_, label_, child_path(key)).fail("required field is missing");
+    if (it == value_->end() || it->is_null())
+        JsonReader(*value_, label_, child_path(key)).fail("required field is missing");
     return JsonReader(*it, label_, child_path(key));
 }
 
@@ -84,6 +90,7 @@ bool JsonReader::as_bool() const {
 }
 
 int64_t JsonReader::as_int() const {
+    if (value_->is_number_float()) fail("expected an integer, got " + value_->dump());
     expect(value_->is_number_integer(), "integer");
     if (value_->is_number_unsigned() && value_->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
         fail("integer out of range");
@@ -91,6 +98,7 @@ int64_t JsonReader::as_int() const {
 }
 
 uint64_t JsonReader::as_uint() const {
+    if (value_->is_number_float()) fail("expected an integer, got " + value_->dump());
     expect(value_->is_number_integer(), "integer");
     if (!value_->is_number_unsigned() && value_->get<int64_t>() < 0) fail("must not be negative");
     return value_->get<uint64_t>();

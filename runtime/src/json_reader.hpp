@@ -24,8 +24,8 @@ public:
     const std::string& path() const { return path_; }
     const std::string& label() const { return label_; }
 
-    bool has(const std::string& key) const;  // present and not null
-    JsonReader at(const std::string& key) const;  // required member
+    bool has(const std::string& key) const;                       // present and not null
+    JsonReader at(const std::string& key) const;                  // required member
     std::optional<JsonReader> get(const std::string& key) const;  // absent or null -> nullopt
 
     std::string as_string() const;

@@ -57,7 +57,9 @@ void emit(const char* level, const std::string& msg, bool to_stderr) {
         }
         write_all(s.file.get(), line);
     }
-    if (to_stderr) write_all(STDERR_FILENO, std::string("box: ") + (std::string(level) == "error" ? "" : std::string(level) + ": ") + msg + "\n");
+    if (to_stderr)
+        write_all(STDERR_FILENO,
+                  std::string("box: ") + (std::string(level) == "error" ? "" : std::string(level) + ": ") + msg + "\n");
 }
 
 }  // namespace
@@ -68,8 +70,10 @@ void configure(const std::string& path, Format format, bool debug) {
     s.debug = debug;
     if (!path.empty()) {
         int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd >= 0) s.file.reset(fd);
-        else std::fprintf(stderr, "box: warning: cannot open log file %s\n", path.c_str());
+        if (fd >= 0)
+            s.file.reset(fd);
+        else
+            std::fprintf(stderr, "box: warning: cannot open log file %s\n", path.c_str());
     }
 }
 

@@ -7,17 +7,17 @@
 #include <algorithm>
 #include <sstream>
 
+#include <sys/stat.h>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <functional>
 #include <iostream>
 #include <map>
-#include <sys/stat.h>
 
 #include "container.hpp"
 #include "error.hpp"
-#include "features.hpp"
 #include "fd.hpp"
+#include "features.hpp"
 #include "files.hpp"
 #include "log.hpp"
 #include "self_protect.hpp"
@@ -52,7 +52,8 @@ std::string capture_output(const std::vector<std::string>& argv) {
     while ((n = ::read(rd.get(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
     int status = 0;
     ::waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error(argv[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error(argv[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
     return out;
 }
 
@@ -132,8 +133,8 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
         "user,u", po::value<std::string>()->default_value(""), "UID[:GID] or a user name")(
         "additional-gids,g", po::value<std::vector<uint32_t>>()->composing(), "additional group id")(
         "cap,c", po::value<std::vector<std::string>>()->composing(), "add a capability")(
-        "no-new-privs", po::bool_switch(), "set no_new_privs")(
-        "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (3 .. 3+N-1)")(
+        "no-new-privs", po::bool_switch(), "set no_new_privs")("preserve-fds", po::value<int>()->default_value(0),
+                                                               "pass N extra fds (3 .. 3+N-1)")(
         "process-label", po::value<std::string>()->default_value(""), "SELinux label")(
         "apparmor", po::value<std::string>()->default_value(""), "AppArmor profile")(
         "ignore-paused", po::bool_switch(), "allow exec in a paused container");
@@ -174,7 +175,11 @@ int64_t parse_bytes(const std::string& flag, const std::string& text) {
     std::string unit = text.substr(pos);
     for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!unit.empty() && unit.back() == 'b') unit.pop_back();
-    int64_t mult = unit.empty() ? 1 : unit == "k" ? 1024 : unit == "m" ? 1024 * 1024 : unit == "g" ? 1024LL * 1024 * 1024 : 0;
+    int64_t mult = unit.empty()  ? 1
+                   : unit == "k" ? 1024
+                   : unit == "m" ? 1024 * 1024
+                   : unit == "g" ? 1024LL * 1024 * 1024
+                                 : 0;
     if (mult == 0 || n < 0) throw UsageError(flag + ": invalid size " + quote(text));
     return n * mult;
 }
@@ -183,12 +188,12 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
     auto d = base("update options");
     d.add_options()("resources,r", po::value<std::string>(), "a linux.resources JSON file, or - for stdin")(
         "memory", po::value<std::string>(), "memory limit (bytes, or with k/m/g)")(
-        "memory-reservation", po::value<std::string>(), "memory soft limit")(
-        "memory-swap", po::value<std::string>(), "memory plus swap limit")(
-        "pids-limit", po::value<int64_t>(), "maximum number of processes")(
-        "cpu-quota", po::value<int64_t>(), "CFS quota in microseconds")("cpu-period", po::value<int64_t>(), "CFS period")(
-        "cpu-shares", po::value<int64_t>(), "relative CPU weight")("cpuset-cpus", po::value<std::string>(), "CPUs")(
-        "cpuset-mems", po::value<std::string>(), "memory nodes");
+        "memory-reservation", po::value<std::string>(), "memory soft limit")("memory-swap", po::value<std::string>(),
+                                                                             "memory plus swap limit")(
+        "pids-limit", po::value<int64_t>(), "maximum number of processes")("cpu-quota", po::value<int64_t>(),
+                                                                           "CFS quota in microseconds")(
+        "cpu-period", po::value<int64_t>(), "CFS period")("cpu-shares", po::value<int64_t>(), "relative CPU weight")(
+        "cpuset-cpus", po::value<std::string>(), "CPUs")("cpuset-mems", po::value<std::string>(), "memory nodes");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "update [options] ID")) return 0;
     std::string id = need_id(p, "update");
@@ -265,7 +270,8 @@ int cmd_ps(Runtime& rt, const std::vector<std::string>& args) {
     std::vector<std::string> ps_args(p.positional.begin() + 1, p.positional.end());
     if (!ps_args.empty() && ps_args[0] == "--") ps_args.erase(ps_args.begin());
     std::string format = p.vm["format"].as<std::string>();
-    if (format != "table" && format != "json") throw UsageError("ps: unknown format " + quote(format) + " (table or json)");
+    if (format != "table" && format != "json")
+        throw UsageError("ps: unknown format " + quote(format) + " (table or json)");
     auto pids = rt.pids(id);
     if (format == "json") {
         std::cout << Json(pids).dump() << "\n";
@@ -323,7 +329,8 @@ int cmd_run(Runtime& rt, const std::vector<std::string>& args) {
         "console-socket", po::value<std::string>()->default_value(""), "unix socket to receive the pty master")(
         "detach,d", po::bool_switch(), "return once the container has started")(
         "keep", po::bool_switch(), "keep the container's state after it exits")(
-        "no-pivot", po::bool_switch(), "accepted for compatibility")("no-new-keyring", po::bool_switch(), "accepted for compatibility")(
+        "no-pivot", po::bool_switch(), "accepted for compatibility")("no-new-keyring", po::bool_switch(),
+                                                                     "accepted for compatibility")(
         "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (3 .. 3+N-1) to the process");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "run [options] ID")) return 0;
@@ -332,7 +339,8 @@ int cmd_run(Runtime& rt, const std::vector<std::string>& args) {
     return rt.run(o, p.vm["detach"].as<bool>(), p.vm["keep"].as<bool>());
 }
 
-int cmd_simple(const char* name, const std::vector<std::string>& args, const std::function<void(const std::string&)>& fn) {
+int cmd_simple(const char* name, const std::vector<std::string>& args,
+               const std::function<void(const std::string&)>& fn) {
     auto d = base((std::string(name) + " options").c_str());
     auto p = parse_flags(d, args);
     if (wants_help(p, d, (std::string(name) + " ID").c_str())) return 0;
@@ -380,7 +388,8 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
     if (wants_help(p, d, "list [options]")) return 0;
     if (!p.positional.empty()) throw UsageError("list: unexpected argument " + quote(p.positional[0]));
     std::string format = p.vm["format"].as<std::string>();
-    if (format != "table" && format != "json") throw UsageError("list: unknown format " + quote(format) + " (table or json)");
+    if (format != "table" && format != "json")
+        throw UsageError("list: unknown format " + quote(format) + " (table or json)");
     auto entries = rt.list();
     for (const auto& e : entries)
         if (!e.error.empty()) log::warn(e.error);
@@ -395,7 +404,8 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
         std::cout << arr.dump() << "\n";
         return 0;
     }
-    std::cout << pad("ID", 12) << pad("PID", 10) << pad("STATUS", 10) << pad("BUNDLE", 40) << pad("CREATED", 32) << "OWNER\n";
+    std::cout << pad("ID", 12) << pad("PID", 10) << pad("STATUS", 10) << pad("BUNDLE", 40) << pad("CREATED", 32)
+              << "OWNER\n";
     for (const auto& e : entries) {
         if (!e.error.empty()) {
             std::cout << pad(e.state.id, 12) << pad("0", 10) << pad("unknown", 10) << "\n";
@@ -403,7 +413,8 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
         }
         std::string owner = e.state.owner == 0 ? "root" : std::to_string(e.state.owner);
         std::cout << pad(e.state.id, 12) << pad(std::to_string(e.status == Status::Stopped ? 0 : e.state.pid), 10)
-                  << pad(status_name(e.status), 10) << pad(e.state.bundle, 40) << pad(e.state.created, 32) << owner << "\n";
+                  << pad(status_name(e.status), 10) << pad(e.state.bundle, 40) << pad(e.state.created, 32) << owner
+                  << "\n";
     }
     return 0;
 }
@@ -417,9 +428,11 @@ int cmd_spec(const std::vector<std::string>& args) {
     if (!p.positional.empty()) throw UsageError("spec: unexpected argument " + quote(p.positional[0]));
     std::string bundle = p.vm["bundle"].as<std::string>();
     struct stat st {};
-    if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) throw Error("bundle " + quote(bundle) + " does not exist");
+    if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+        throw Error("bundle " + quote(bundle) + " does not exist");
     std::string path = bundle + "/config.json";
-    if (::access(path.c_str(), F_OK) == 0) throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
+    if (::access(path.c_str(), F_OK) == 0)
+        throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
     Json spec = p.vm["rootless"].as<bool>() ? rootless_spec(::geteuid(), ::getegid()) : default_spec();
     write_file_atomic(path, spec.dump(2) + "\n", 0644);
     return 0;
@@ -467,16 +480,20 @@ int main(int argc, char** argv) {
     std::vector<std::string> all(argv + 1, argv + argc);
     po::options_description global("global options");
     global.add_options()("help,h", "show help")("version,v", "print the version")(
-        "root", po::value<std::string>(), "state directory")("log", po::value<std::string>()->default_value(""), "log file")(
-        "log-format", po::value<std::string>()->default_value("text"), "text or json")("debug", po::bool_switch(), "debug logging")(
-        "systemd-cgroup", po::bool_switch(), "use the systemd cgroup driver")(
-        "criu", po::value<std::string>(), "accepted for compatibility")("rootless", po::value<std::string>(), "accepted for compatibility");
+        "root", po::value<std::string>(), "state directory")("log", po::value<std::string>()->default_value(""),
+                                                             "log file")(
+        "log-format", po::value<std::string>()->default_value("text"), "text or json")(
+        "debug", po::bool_switch(), "debug logging")("systemd-cgroup", po::bool_switch(),
+                                                     "use the systemd cgroup driver")(
+        "criu", po::value<std::string>(), "accepted for compatibility")("rootless", po::value<std::string>(),
+                                                                        "accepted for compatibility");
     try {
         Parsed g = parse_flags(global, all);
         std::string format = g.vm["log-format"].as<std::string>();
         log::configure(g.vm["log"].as<std::string>(), format == "json" ? log::Format::Json : log::Format::Text,
                        g.vm["debug"].as<bool>());
-        if (format != "text" && format != "json") throw UsageError("unknown --log-format " + quote(format) + " (text or json)");
+        if (format != "text" && format != "json")
+            throw UsageError("unknown --log-format " + quote(format) + " (text or json)");
         if (g.vm.count("version")) {
             std::cout << "box version " << BOX_VERSION << "\nspec: 1.2.0\n";
             return 0;

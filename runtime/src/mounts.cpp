@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "cgroups.hpp"
@@ -29,20 +29,38 @@ struct OptionFlag {
 };
 
 constexpr OptionFlag kFlags[] = {
-    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},           {"nosuid", false, MS_NOSUID},
-    {"suid", true, MS_NOSUID},         {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},         {"sync", false, MS_SYNCHRONOUS},
-    {"async", true, MS_SYNCHRONOUS},   {"dirsync", false, MS_DIRSYNC},    {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},     {"noatime", false, MS_NOATIME},
-    {"atime", true, MS_NOATIME},       {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME}, {"strictatime", false, MS_STRICTATIME},
-    {"nostrictatime", true, MS_STRICTATIME}, {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
-    {"silent", false, MS_SILENT},      {"loud", true, MS_SILENT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
 };
 
 constexpr std::pair<const char*, unsigned long> kPropagation[] = {
-    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},       {"shared", MS_SHARED},
-    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},                   {"rslave", MS_SLAVE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
@@ -74,7 +92,8 @@ unsigned long locked_flags(const std::string& path) {
 }
 
 // Mount the cgroup filesystem the way the host has it: cgroup2, or a tmpfs of v1 hierarchies.
-void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const RootfsContext& ctx, const std::string& what) {
+void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const RootfsContext& ctx,
+                   const std::string& what) {
     unsigned long flags = opts.flags & ~MS_RDONLY;
     UniqueFd target = open_in_root(rootfd, m.destination, true, false);
     CgroupMode mode = detect_cgroup_mode();
@@ -87,7 +106,8 @@ void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const R
         if (ctx.cgroup_namespace) {
             do_mount("cgroup2", fd_path(target.get()), "cgroup2", opts.flags, nullptr, what);
         } else {
-            do_mount(leaf_for("/sys/fs/cgroup").c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr, what);
+            do_mount(leaf_for("/sys/fs/cgroup").c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr,
+                     what);
             UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
             do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr, what);
         }
@@ -98,9 +118,11 @@ void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const R
         std::string name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
         std::string dest = m.destination + "/" + name;
         UniqueFd sub = open_in_root(rootfd, dest, true, false);
-        do_mount(leaf_for(h.mountpoint).c_str(), fd_path(sub.get()), nullptr, MS_BIND, nullptr, what + " (" + name + ")");
+        do_mount(leaf_for(h.mountpoint).c_str(), fd_path(sub.get()), nullptr, MS_BIND, nullptr,
+                 what + " (" + name + ")");
         UniqueFd mounted = open_in_root(rootfd, dest, false, false);
-        do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr, what + " (" + name + ")");
+        do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr,
+                 what + " (" + name + ")");
     }
     if (opts.flags & MS_RDONLY) {
         UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
@@ -150,7 +172,8 @@ void copy_tree(int from, int to, const std::string& what) {
 }
 
 void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ctx) {
-    std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) + " on " + quote(m.destination);
+    std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) +
+                       " on " + quote(m.destination);
     MountOptions opts = parse_mount_options(m.options);
     bool bind = opts.bind || m.type == "bind";
     if (m.type == "cgroup" || m.type == "cgroup2") {
@@ -165,7 +188,8 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         if (::stat(source.c_str(), &st) < 0)
             throw Error("mounts[" + std::to_string(index) + "].source: " + quote(source) + " does not exist");
         UniqueFd target = open_in_root(rootfd, m.destination, true, !S_ISDIR(st.st_mode));
-        do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr, what);
+        do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr,
+                 what);
         // Options other than the bind itself need a remount of the new mount.
         unsigned long extra = opts.flags & ~(MS_REMOUNT);
         UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
@@ -178,12 +202,14 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
             do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
         return;
     }
-    if (m.type.empty()) throw Error("mounts[" + std::to_string(index) + "].type: required for a mount that is not a bind mount");
+    if (m.type.empty())
+        throw Error("mounts[" + std::to_string(index) + "].type: required for a mount that is not a bind mount");
     UniqueFd target = open_in_root(rootfd, m.destination, true, false);
     std::string source = m.source.empty() ? m.type : m.source;
     UniqueFd covered;
     if (opts.copy_up) {
-        if (m.type != "tmpfs") throw Error("mounts[" + std::to_string(index) + "].options: tmpcopyup needs a tmpfs mount");
+        if (m.type != "tmpfs")
+            throw Error("mounts[" + std::to_string(index) + "].options: tmpcopyup needs a tmpfs mount");
         covered.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!covered) throw_errno(what + " (tmpcopyup)");
     }
@@ -194,8 +220,10 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         if (m.type == "sysfs" && (err == EPERM || err == EBUSY) && ctx.in_user_namespace) {
             do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr, what);
             UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
-            do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags | locked_flags("/sys"), nullptr, what);
-        } else if (m.type == "devpts" && err == EINVAL && opts.data.find("gid=") != std::string::npos && ctx.in_user_namespace) {
+            do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags | locked_flags("/sys"),
+                     nullptr, what);
+        } else if (m.type == "devpts" && err == EINVAL && opts.data.find("gid=") != std::string::npos &&
+                   ctx.in_user_namespace) {
             // gid 5 (tty) is often not mapped in a user namespace: mount without it, as runc does.
             std::string d2;
             size_t start = 0;
@@ -231,7 +259,8 @@ bool spec_mounts(const Spec& spec, const std::string& dest, const char* type) {
 
 void remount_readonly(const std::string& path, unsigned long extra) {
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra | (locked_flags(path) & ~MS_RDONLY);
-    if (::mount(nullptr, path.c_str(), nullptr, flags, nullptr) < 0) throw_errno("making " + quote(path) + " read-only");
+    if (::mount(nullptr, path.c_str(), nullptr, flags, nullptr) < 0)
+        throw_errno("making " + quote(path) + " read-only");
 }
 
 }  // namespace
@@ -242,8 +271,10 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         bool known = false;
         for (const auto& f : kFlags)
             if (o == f.name) {
-                if (f.clear) out.flags &= ~f.flag;
-                else out.flags |= f.flag;
+                if (f.clear)
+                    out.flags &= ~f.flag;
+                else
+                    out.flags |= f.flag;
                 known = true;
             }
         for (const auto& [name, flag] : kPropagation)
@@ -376,7 +407,8 @@ void finish_rootfs(const Spec& spec) {
         UniqueFd target(fd);
         do_mount(fd_path(target.get()).c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr,
                  "linux.readonlyPaths: " + quote(p));
-        UniqueFd mounted(sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+        UniqueFd mounted(
+            sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
         remount_readonly(fd_path(mounted.get()), MS_REC);
     }
     for (const auto& p : spec.linux.masked_paths) {
@@ -390,7 +422,8 @@ void finish_rootfs(const Spec& spec) {
         if (::fstat(target.get(), &st) < 0) throw_errno("linux.maskedPaths: " + quote(p));
         if (S_ISLNK(st.st_mode)) continue;  // a symlink is never followed, so nothing behind it is exposed
         if (S_ISDIR(st.st_mode)) {
-            do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_RDONLY, "size=0k,mode=0555", "linux.maskedPaths: " + quote(p));
+            do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_RDONLY, "size=0k,mode=0555",
+                     "linux.maskedPaths: " + quote(p));
         } else {
             do_mount("/dev/null", fd_path(target.get()), nullptr, MS_BIND, nullptr, "linux.maskedPaths: " + quote(p));
         }

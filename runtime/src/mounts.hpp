@@ -15,8 +15,8 @@ struct MountOptions {
     unsigned long propagation = 0;  // MS_PRIVATE/SHARED/SLAVE/UNBINDABLE (| MS_REC)
     bool bind = false;
     bool recursive = false;
-    bool copy_up = false;           // tmpcopyup: fill a new tmpfs with what it covers
-    std::string data;               // filesystem-specific options, comma separated
+    bool copy_up = false;  // tmpcopyup: fill a new tmpfs with what it covers
+    std::string data;      // filesystem-specific options, comma separated
 };
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 std::vector<std::string> known_mount_options();

@@ -63,10 +63,13 @@ void check_overlaps(const std::vector<IdMapping>& maps, const char* field) {
     for (size_t i = 0; i < maps.size(); ++i)
         for (size_t j = i + 1; j < maps.size(); ++j) {
             const auto &a = maps[i], &b = maps[j];
-            auto overlap = [](uint64_t s1, uint64_t n1, uint64_t s2, uint64_t n2) { return s1 < s2 + n2 && s2 < s1 + n1; };
-            if (overlap(a.container_id, a.size, b.container_id, b.size) || overlap(a.host_id, a.size, b.host_id, b.size))
-                throw Error(std::string("linux.") + field + ": ranges " + std::to_string(i) + " and " + std::to_string(j) +
-                            " overlap");
+            auto overlap = [](uint64_t s1, uint64_t n1, uint64_t s2, uint64_t n2) {
+                return s1 < s2 + n2 && s2 < s1 + n1;
+            };
+            if (overlap(a.container_id, a.size, b.container_id, b.size) ||
+                overlap(a.host_id, a.size, b.host_id, b.size))
+                throw Error(std::string("linux.") + field + ": ranges " + std::to_string(i) + " and " +
+                            std::to_string(j) + " overlap");
         }
 }
 
@@ -90,7 +93,8 @@ void run_helper(const char* tool, pid_t pid, const std::vector<IdMapping>& maps)
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        throw Error(std::string(tool) + " is needed for these id mappings but was not found (install the uidmap package)");
+        throw Error(std::string(tool) +
+                    " is needed for these id mappings but was not found (install the uidmap package)");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw Error(std::string(tool) + " refused the mapping " + quote(map_lines(maps)) +
                     "; check the ranges for this user in /etc/sub" + (tool[3] == 'u' ? "uid" : "gid"));
@@ -108,8 +112,10 @@ bool write_id_mappings(pid_t pid, const Linux& linux) {
     };
     bool setgroups_allowed = true;
     if (!linux.uid_mappings.empty()) {
-        if (root || own_single(linux.uid_mappings, ::geteuid())) write_file(proc + "/uid_map", map_lines(linux.uid_mappings));
-        else run_helper("newuidmap", pid, linux.uid_mappings);
+        if (root || own_single(linux.uid_mappings, ::geteuid()))
+            write_file(proc + "/uid_map", map_lines(linux.uid_mappings));
+        else
+            run_helper("newuidmap", pid, linux.uid_mappings);
     }
     if (!linux.gid_mappings.empty()) {
         if (root) {

@@ -1,13 +1,17 @@
 #include "proc.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "error.hpp"
 
@@ -59,6 +63,27 @@ bool process_is(pid_t pid, uint64_t start_time) {
     if (pid <= 0) return false;
     auto f = read_stat(pid);
     return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
+}
+
+std::vector<pid_t> pid_namespace_members(pid_t pid) {
+    struct stat target {}, self {};
+    std::string ns = "/proc/" + std::to_string(pid) + "/ns/pid";
+    if (::stat(ns.c_str(), &target) < 0) return {pid};
+    if (::stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == target.st_ino) return {pid};  // shares ours
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return {pid};
+    while (dirent* e = ::readdir(d)) {
+        char* end = nullptr;
+        long p = std::strtol(e->d_name, &end, 10);
+        if (*end != '\0' || p <= 0) continue;
+        struct stat st {};
+        std::string path = std::string("/proc/") + e->d_name + "/ns/pid";
+        if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino && st.st_dev == target.st_dev)
+            out.push_back(static_cast<pid_t>(p));
+    }
+    ::closedir(d);
+    return out;
 }
 
 UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {

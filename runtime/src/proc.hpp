@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fd.hpp"
 
@@ -14,6 +15,9 @@ namespace box {
 std::optional<uint64_t> process_start_time(pid_t pid);
 // True when pid is alive (not a zombie) and still the process that started at start_time.
 bool process_is(pid_t pid, uint64_t start_time);
+
+// Every process in the pid namespace of pid (when it has one of its own), pid included.
+std::vector<pid_t> pid_namespace_members(pid_t pid);
 
 // A pidfd for pid, checked to still be the process started at start_time; empty if gone.
 UniqueFd open_pidfd(pid_t pid, uint64_t start_time);

@@ -73,7 +73,8 @@ void setup_terminal(const Process& p, int console_socket) {
     UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!slave) throw_errno("opening the terminal's peer");
     if (p.console_size) {
-        winsize ws{static_cast<unsigned short>(p.console_size->height), static_cast<unsigned short>(p.console_size->width), 0, 0};
+        winsize ws{static_cast<unsigned short>(p.console_size->height),
+                   static_cast<unsigned short>(p.console_size->width), 0, 0};
         if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_errno("process.consoleSize");
     }
     send_fd(console_socket, master.get());

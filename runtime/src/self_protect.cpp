@@ -43,11 +43,13 @@ void ensure_readonly_self(char** argv) {
     if (sealed_memfd(self.get())) return;
 
     // A detached, read-only bind mount of the binary: no copy, nothing attached anywhere.
-    UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+    UniqueFd tree(
+        static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
     if (tree) {
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;
-        if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) exec_from(tree.get(), argv);
+        if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
+            exec_from(tree.get(), argv);
     }
     // Without CAP_SYS_ADMIN: a binary we cannot write is safe from our containers too.
     if (::access("/proc/self/exe", W_OK) != 0) return;

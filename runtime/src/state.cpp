@@ -172,14 +172,9 @@ ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
 
 Json oci_state_json(const ContainerState& s, Status status) {
     Json j = {
-        {"ociVersion", "1.2.0"},
-        {"id", s.id},
-        {"pid", status == Status::Stopped ? 0 : s.pid},
-        {"status", status_name(status)},
-        {"bundle", s.bundle},
-        {"rootfs", s.rootfs},
-        {"created", s.created},
-        {"owner", ""},
+        {"ociVersion", "1.2.0"},         {"id", s.id},         {"pid", status == Status::Stopped ? 0 : s.pid},
+        {"status", status_name(status)}, {"bundle", s.bundle}, {"rootfs", s.rootfs},
+        {"created", s.created},          {"owner", ""},
     };
     if (!s.annotations.empty()) j["annotations"] = s.annotations;
     return j;

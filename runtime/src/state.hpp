@@ -22,7 +22,7 @@ struct ContainerState {
     std::string phase = "creating";  // "creating" until init reported ready, then "created"
     pid_t pid = 0;                   // the container's init
     uint64_t pid_start_time = 0;
-    pid_t creator_pid = 0;           // the `box create` that is (or was) setting it up
+    pid_t creator_pid = 0;  // the `box create` that is (or was) setting it up
     uint64_t creator_start_time = 0;
     std::string bundle;
     std::string rootfs;

@@ -16,8 +16,8 @@ bool owns_new(const Linux& linux, const char* type) {
 }  // namespace
 
 void validate_sysctls(const Linux& linux) {
-    static const char* kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
-                                 "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+    static const char* kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                 "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
     for (const auto& [key, value] : linux.sysctl) {
         std::string k = key;
         std::replace(k.begin(), k.end(), '/', '.');

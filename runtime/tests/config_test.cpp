@@ -49,7 +49,7 @@ TEST(Config, InvalidJsonNamesLineAndColumn) {
 
 TEST(Config, WrongTypeNamesTheJsonPath) {
     EXPECT_EQ(error_of(with([](Json& j) { j["process"]["args"][0] = 5; })),
-              "config.json: process.args[0]: expected string, got integer");
+              "config.json: process.args[0]: expected string, got number");
     EXPECT_EQ(error_of(with([](Json& j) { j["process"]["cwd"] = true; })),
               "config.json: process.cwd: expected string, got boolean");
     EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["namespaces"] = "pid"; })),

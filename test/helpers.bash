@@ -1,0 +1,799 @@
+# shellcheck shell=bash
+# Common helpers for the box bats suite.
+#
+# Usage in a test file:
+#   load helpers
+#   setup()    { box_setup; setup_bundle; }
+#   teardown() { box_teardown; }
+#
+# Environment:
+#   BOX_BIN   runtime binary      (default: $REPO/build/box)
+#   ROOTFS    busybox root fs     (default: $REPO/rootfs/rootfs)
+#   BATS_LIBS bats libraries dir  (default: /usr/lib/bats)
+#   BOX_CMD_TIMEOUT  seconds one box invocation may take (default: 20)
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BOX_BIN="${BOX_BIN:-$REPO/build/box}"
+ROOTFS="${ROOTFS:-$REPO/rootfs/rootfs}"
+BATS_LIBS="${BATS_LIBS:-/usr/lib/bats}"
+BOX_CMD_TIMEOUT="${BOX_CMD_TIMEOUT:-20}"
+# A hung runtime must not hang the suite.
+BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
+export BOX_BIN ROOTFS
+
+# `run --separate-stderr` and `run -N` need bats >= 1.5
+bats_require_minimum_version 1.5.0
+
+load "$BATS_LIBS/bats-support/load.bash"
+load "$BATS_LIBS/bats-assert/load.bash"
+load "$BATS_LIBS/bats-file/load.bash"
+
+# ---------------------------------------------------------------------------
+# Setup / teardown
+# ---------------------------------------------------------------------------
+
+# Fails (not skips) when the binary or rootfs is missing: a suite that skips
+# everything because nothing was built would look green.
+require_box_bin() {
+	if [[ ! -x "$BOX_BIN" ]]; then
+		fail "box binary not found at $BOX_BIN: run make (or set BOX_BIN)"
+	fi
+}
+
+require_rootfs() {
+	if [[ ! -x "$ROOTFS/bin/sh" ]]; then
+		fail "rootfs not found at $ROOTFS (no bin/sh): run make rootfs (or set ROOTFS)"
+	fi
+}
+
+is_rootless() {
+	[[ "$(id -u)" -ne 0 ]]
+}
+
+# Per-test state. Everything lives under $BATS_TEST_TMPDIR.
+box_setup() {
+	require_box_bin
+	require_rootfs
+	BOX_ROOT="$BATS_TEST_TMPDIR/state"
+	BOX_IDS_FILE="$BATS_TEST_TMPDIR/.box-ids"
+	MOUNTS_SNAPSHOT="$BATS_TEST_TMPDIR/.mountinfo"
+	mkdir -m 0700 "$BOX_ROOT"
+	: >"$BOX_IDS_FILE"
+	cp /proc/self/mountinfo "$MOUNTS_SNAPSHOT"
+	# A container id unique to this test run: cgroups (/box/<id>) are global.
+	CID="t${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$$"
+	export BOX_ROOT CID
+}
+
+# copy_rootfs DEST: a private copy of $ROOTFS at DEST, fast. Copying the
+# 2 MB busybox binary for every test is the slowest part of setup, so large
+# files (> 256 KiB) are hard links to a per-run cache of the rootfs (never to
+# $ROOTFS itself); directories, symlinks and small files (/etc/...) are
+# real copies. Call unshare_rootfs before changing owner, mode or content of
+# a large file in place.
+copy_rootfs() {
+	local dest="$1" cache="$BATS_RUN_TMPDIR/rootfs-cache"
+	if [[ ! -d "$cache" ]]; then
+		local tmp="$cache.$$"
+		cp -a "$ROOTFS" "$tmp" || fail "cannot copy $ROOTFS"
+		# another test may have won the race: keep the first cache
+		mv -T "$tmp" "$cache" 2>/dev/null || rm -rf "$tmp"
+	fi
+	# hard links cannot cross file systems: then copy everything
+	if ! cp -al "$cache" "$dest" 2>/dev/null; then
+		rm -rf "$dest"
+		cp -a "$ROOTFS" "$dest" || fail "cannot copy $ROOTFS to $dest"
+		return 0
+	fi
+	# now un-share everything but the large files
+	local -a small
+	mapfile -t small < <(cd "$cache" && find . -type f -size -257k -printf '%P\n')
+	((${#small[@]} == 0)) ||
+		(cd "$cache" && cp -p --parents --remove-destination "${small[@]}" "$dest/") ||
+		fail "cannot copy the small files of the rootfs"
+}
+
+# unshare_rootfs [DIR]: replaces hard-linked files in DIR (default
+# $BUNDLE/rootfs) by copies.
+unshare_rootfs() {
+	local dir="${1:-$BUNDLE/rootfs}" f
+	while IFS= read -r -d '' f; do
+		cp -p "$f" "$f.unshare" && mv -f "$f.unshare" "$f"
+	done < <(find "$dir" -type f -links +1 -print0)
+}
+
+# Creates $BUNDLE with a copy of the rootfs and a config from `box spec`,
+# adjusted for non-interactive tests: no terminal, writable root, and a
+# long-running default process.
+setup_bundle() {
+	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	mkdir -p "$BUNDLE"
+	copy_rootfs "$BUNDLE/rootfs"
+	local spec_args=(spec --bundle "$BUNDLE")
+	if is_rootless; then
+		spec_args+=(--rootless)
+	fi
+	"$BOX_BIN" "${spec_args[@]}" || fail "box spec --bundle $BUNDLE failed"
+	[[ -f "$BUNDLE/config.json" ]] || fail "box spec did not write $BUNDLE/config.json"
+	update_config '.process.terminal = false
+		| .root.readonly = false
+		| .process.args = ["sleep", "1000"]'
+	export BUNDLE
+}
+
+box_teardown() {
+	# setup failed before the state dir existed: nothing to clean up
+	[[ -n "${BOX_ROOT:-}" && -d "$BOX_ROOT" ]] || return 0
+	local id
+	for id in $(box_root_ids); do
+		box delete --force "$id" >/dev/null 2>&1 || true
+	done
+
+	local problems=() left
+	left="$(box_root_ids)"
+	if [[ -n "$left" ]]; then
+		problems+=("state directories left in $BOX_ROOT after delete --force: ${left//$'\n'/ }")
+	fi
+	left="$(new_mounts)"
+	if [[ -n "$left" ]]; then
+		problems+=("mounts left on the host: ${left//$'\n'/ }")
+		# so that bats' rm -rf of the tmpdir cannot cross a leaked bind mount
+		unmount_under "$BATS_TEST_TMPDIR"
+	fi
+
+	# Best-effort cleanup so one broken test does not poison the others.
+	# Only needed when the test touched a container at all.
+	if [[ -s "$BOX_IDS_FILE" ]]; then
+		kill_stray_processes
+		remove_cgroups
+	fi
+
+	if ((${#problems[@]})); then
+		printf 'teardown: %s\n' "${problems[@]}" >&2
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Running box
+# ---------------------------------------------------------------------------
+
+# box ARGS...: runs the runtime against the per-test state dir.
+# The runtime's stdout/stderr go to files that are printed once it exits: a
+# detached container inherits them, and must not keep the pipe of a bats
+# `run` open (which would block until the container exits).
+box() {
+	record_ids "$@"
+	# unique per call without forking mktemp (files go with the test's tmpdir)
+	local f="$BATS_TEST_TMPDIR/.box.$BASHPID.${EPOCHREALTIME/./}" rc=0
+	timeout -k 5 "$BOX_CMD_TIMEOUT" "$BOX_BIN" --root "$BOX_ROOT" "$@" >"$f.out" 2>"$f.err" || rc=$?
+	[[ ! -s "$f.out" ]] || cat "$f.out"
+	[[ ! -s "$f.err" ]] || cat "$f.err" >&2
+	return "$rc"
+}
+
+# box_raw ARGS...: the runtime itself with the caller's stdio and no
+# timeout wrapper (for tests that signal the box process or watch its
+# output streams directly).
+box_raw() {
+	record_ids "$@"
+	"$BOX_BIN" --root "$BOX_ROOT" "$@"
+}
+
+# create_container [ID]: `box create` from $BUNDLE; fails the test if that fails.
+create_container() {
+	local id="${1:-$CID}"
+	box create --bundle "$BUNDLE" "$id" || fail "box create $id failed"
+}
+
+# start_container [ID]: create + start, and wait until it is running.
+start_container() {
+	local id="${1:-$CID}"
+	create_container "$id"
+	box start "$id" || fail "box start $id failed"
+	wait_for_status "$id" running
+}
+
+# Remembers container ids given to box so assert_nothing_left can look for
+# their cgroups. Parses: [global opts] COMMAND [opts] ID ...
+record_ids() {
+	[[ -n "${BOX_IDS_FILE:-}" ]] || return 0
+	local cmd=""
+	while (($#)); do
+		case "$1" in
+		--root | --log | --log-format) shift 2 || return 0 ;;
+		-*) shift ;;
+		*)
+			cmd="$1"
+			shift
+			break
+			;;
+		esac
+	done
+	case "$cmd" in
+	create | run | start | state | kill | delete | pause | resume | exec | ps | events | update) ;;
+	*) return 0 ;;
+	esac
+	while (($#)); do
+		case "$1" in
+		--bundle | -b | --pid-file | --console-socket | --process | -p | --cwd | --env | -e | --user | -u)
+			shift 2 || return 0
+			;;
+		--) shift ;;
+		-*) shift ;;
+		*)
+			printf '%s\n' "$1" >>"$BOX_IDS_FILE"
+			return 0
+			;;
+		esac
+	done
+}
+
+recorded_ids() {
+	{
+		[[ -f "${BOX_IDS_FILE:-}" ]] && cat "$BOX_IDS_FILE"
+		box_root_ids
+	} | sort -u
+}
+
+# Directories (container ids) in the state dir.
+box_root_ids() {
+	[[ -d "$BOX_ROOT" ]] || return 0
+	find "$BOX_ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
+}
+
+# update_config JQ-EXPR [BUNDLE]: edits config.json in place.
+update_config() {
+	local expr="$1" dir="${2:-$BUNDLE}" out
+	out="$(jq "$expr" "$dir/config.json")" || fail "update_config: jq failed on: $expr"
+	printf '%s\n' "$out" >"$dir/config.json"
+}
+
+# set_args ARG...: sets process.args.
+set_args() {
+	local json
+	json="$(jq -cn '$ARGS.positional' --args -- "$@")"
+	update_config ".process.args = $json"
+}
+
+# state_field ID FIELD: prints one field of `box state ID` (raw).
+state_field() {
+	local out
+	out="$(box state "$1")" || return 1
+	jq -r ".$2" <<<"$out"
+}
+
+# container_pid ID
+container_pid() {
+	state_field "$1" pid
+}
+
+# ---------------------------------------------------------------------------
+# Polling
+# ---------------------------------------------------------------------------
+
+# retry TIMEOUT CMD...: runs CMD every 0.05 s until it succeeds or TIMEOUT
+# seconds (may be fractional) have passed.
+retry() {
+	local timeout="$1"
+	shift
+	local now deadline
+	now="${EPOCHREALTIME/./}"
+	deadline=$((now + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1000000 }')))
+	while true; do
+		if "$@"; then
+			return 0
+		fi
+		now="${EPOCHREALTIME/./}"
+		((now < deadline)) || return 1
+		sleep 0.05
+	done
+}
+
+_status_is() {
+	[[ "$(state_field "$1" status 2>/dev/null)" == "$2" ]]
+}
+
+# wait_for_status ID STATUS [TIMEOUT=5]
+wait_for_status() {
+	local id="$1" want="$2" timeout="${3:-5}"
+	if ! retry "$timeout" _status_is "$id" "$want"; then
+		local got
+		got="$(state_field "$id" status 2>&1)" || true
+		fail "container $id did not reach status '$want' within ${timeout}s (last: $got)"
+	fi
+}
+
+# wait_for_file PATH [TIMEOUT=5]
+wait_for_file() {
+	local path="$1" timeout="${2:-5}"
+	if ! retry "$timeout" test -e "$path"; then
+		fail "file $path did not appear within ${timeout}s"
+	fi
+}
+
+_pid_gone() {
+	[[ ! -e "/proc/$1" ]] || [[ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" == Z ]]
+}
+
+# wait_for_pid_gone PID [TIMEOUT=5]: the process has exited (or is a zombie).
+wait_for_pid_gone() {
+	local pid="$1" timeout="${2:-5}"
+	if ! retry "$timeout" _pid_gone "$pid"; then
+		fail "process $pid still alive after ${timeout}s"
+	fi
+}
+
+# pid_alive PID: the process exists and is not a zombie.
+pid_alive() {
+	[[ "$1" =~ ^[0-9]+$ ]] && (($1 > 0)) && ! _pid_gone "$1"
+}
+
+# ---------------------------------------------------------------------------
+# "Nothing left" checks
+# ---------------------------------------------------------------------------
+
+# Mounts that appeared in our (the host's) mount namespace since setup and
+# look like the runtime's doing: at or below the test's tmpdir, bind mounts
+# of something from it, anything naming the test's container id, and the
+# standard container mount points (/, /proc, /dev, /sys and below).
+# Unrelated mounts made meanwhile by other software on the host are ignored.
+new_mounts() {
+	[[ -f "${MOUNTS_SNAPSHOT:-}" ]] || return 0
+	awk -v tmp="$BATS_TEST_TMPDIR" -v cid="${CID:-}" '
+		BEGIN { rel = substr(tmp, index(substr(tmp, 2), "/") + 1) }
+		NR == FNR { seen[$1] = 1; next }
+		$1 in seen { next }
+		{
+			m = $5; r = $4
+			if (m == tmp || index(m, tmp "/") == 1 || index(r, rel) > 0 ||
+				(cid != "" && index(m, cid) > 0) || m == "/" || m ~ /^\/(proc|dev|sys)(\/|$)/)
+				print m
+		}' "$MOUNTS_SNAPSHOT" /proc/self/mountinfo
+}
+
+# mounts_under DIR: mount points at or below DIR.
+mounts_under() {
+	local dir="$1"
+	# mountinfo escapes space, tab, newline and backslash as \ooo
+	awk -v d="$dir" '{ m = $5; gsub(/\\040/, " ", m); if (m == d || index(m, d "/") == 1) print m }' /proc/self/mountinfo
+}
+
+unmount_under() {
+	local m
+	mounts_under "$1" | sort -r | while IFS= read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done
+}
+
+# Host processes whose root or cwd is the bundle's rootfs (or inside it).
+# /proc/PID/root of a pivot_root'ed process reads as "/", so compare the
+# device:inode of the root with the rootfs directory as well.
+stray_pids() {
+	[[ -n "${BUNDLE:-}" && -d "$BUNDLE/rootfs" ]] || return 0
+	local rootfs="$BUNDLE/rootfs" want
+	want="$(stat -c '%d:%i' "$rootfs")"
+	# (few commands on purpose: every command is slow under bats' debug trap)
+	{
+		stat -L -c 'I %d:%i %n' /proc/[0-9]*/root 2>/dev/null
+		find /proc/[0-9]*/root /proc/[0-9]*/cwd -maxdepth 0 -printf 'L %l %p\n' 2>/dev/null
+	} | awk -v want="$want" -v rootfs="$rootfs" -v self="$$" '
+		{ p = $3; sub(/^\/proc\//, "", p); sub(/\/.*/, "", p) }
+		p == self { next }
+		$1 == "I" && $2 == want { print p; next }
+		$1 == "L" && ($2 == rootfs || index($2, rootfs "/") == 1) { print p }
+	' | sort -un
+}
+
+kill_stray_processes() {
+	local pids
+	pids="$(stray_pids)"
+	[[ -z "$pids" ]] && return 0
+	# shellcheck disable=SC2086 # word splitting of the pid list is intended
+	kill -9 $pids 2>/dev/null || true
+}
+
+# Ids that are safe to turn into a path component.
+_safe_ids() {
+	recorded_ids | grep -E '^[A-Za-z0-9_.+-]+$' | grep -vE '^\.\.?$' || true
+}
+
+# Existing cgroup directories of the container ids this test used: the
+# runtime's default path /box/<id> (absolute, and relative to our own cgroup,
+# per hierarchy), plus linux.cgroupsPath from the bundle config when set.
+leftover_cgroups() {
+	local ids cfg_path="" bases
+	ids="$(_safe_ids)"
+	[[ -n "$ids" ]] || return 0
+	if [[ -n "${BUNDLE:-}" && -f "$BUNDLE/config.json" ]]; then
+		cfg_path="$(jq -r '.linux.cgroupsPath // empty' "$BUNDLE/config.json" 2>/dev/null)" || cfg_path=""
+	fi
+	if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+		bases=/sys/fs/cgroup
+	else
+		bases="$(printf '%s ' /sys/fs/cgroup/*/)"
+	fi
+	{
+		# shellcheck disable=SC2086 # safe ids contain no blanks or globs
+		printf 'I %s\n' $ids
+		sed 's/^[^:]*:[^:]*:/O /' /proc/self/cgroup
+	} | awk -v bases="$bases" -v cfg="$cfg_path" '
+		$1 == "I" { ids[$2] = 1; next }
+		$1 == "O" && $2 != "/" { owns[$2] = 1 }
+		END {
+			owns[""] = 1
+			n = split(bases, b, " ")
+			for (i = 1; i <= n; i++) {
+				base = b[i]; sub(/\/$/, "", base)
+				for (id in ids) for (o in owns) print base o "/box/" id
+				if (cfg ~ /^\//) print base cfg
+			}
+		}' | sort -u | xargs -r -d '\n' ls -d 2>/dev/null || true
+}
+
+remove_cgroups() {
+	local dir
+	for dir in $(leftover_cgroups); do
+		# children first
+		find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
+}
+
+# assert_nothing_left: the state dir has no container, no mount appeared
+# since setup, no process runs in the bundle's rootfs, and no cgroup of any
+# container id this test used exists.
+assert_nothing_left() {
+	local problems=() left
+
+	left="$(box_root_ids)"
+	[[ -z "$left" ]] || problems+=("state directories in $BOX_ROOT: ${left//$'\n'/ }")
+
+	left="$(new_mounts)"
+	[[ -z "$left" ]] || problems+=("new mounts on the host since setup: ${left//$'\n'/ }")
+
+	left="$(stray_pids)"
+	if [[ -n "$left" ]]; then
+		local p desc=""
+		for p in $left; do
+			desc+="$p($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)) "
+		done
+		problems+=("processes still running in $BUNDLE/rootfs: $desc")
+	fi
+
+	left="$(leftover_cgroups)"
+	[[ -z "$left" ]] || problems+=("cgroups left: ${left//$'\n'/ }")
+
+	if ((${#problems[@]})); then
+		fail "$(printf 'something was left behind:\n'; printf '  - %s\n' "${problems[@]}")"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Prerequisites
+# ---------------------------------------------------------------------------
+
+# requires FEATURE...: skips the test naming the first missing prerequisite.
+# shellcheck disable=SC2317 # redefined below; this body lives on as a copy
+requires() {
+	local f
+	for f in "$@"; do
+		case "$f" in
+		root)
+			is_rootless && skip "requires root"
+			;;
+		rootless)
+			is_rootless || skip "requires rootless"
+			;;
+		userns)
+			[[ -e /proc/self/ns/user ]] || skip "requires userns"
+			[[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ]] || skip "requires userns"
+			if is_rootless && [[ -f /proc/sys/kernel/unprivileged_userns_clone ]] &&
+				[[ "$(cat /proc/sys/kernel/unprivileged_userns_clone)" != 1 ]]; then
+				skip "requires userns"
+			fi
+			;;
+		newuidmap)
+			if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+				skip "requires newuidmap"
+			fi
+			;;
+		cgroup_v1)
+			[[ -f /sys/fs/cgroup/cgroup.controllers ]] && skip "requires cgroup_v1"
+			[[ -d /sys/fs/cgroup/memory || -d /sys/fs/cgroup/pids ]] || skip "requires cgroup_v1"
+			;;
+		cgroup_v2)
+			[[ -f /sys/fs/cgroup/cgroup.controllers ]] || skip "requires cgroup_v2"
+			;;
+		seccomp)
+			grep -q '^Seccomp:' /proc/self/status || skip "requires seccomp"
+			;;
+		runc)
+			command -v runc >/dev/null || skip "requires runc"
+			;;
+		jq)
+			command -v jq >/dev/null || skip "requires jq"
+			;;
+		*)
+			fail "requires: unknown prerequisite '$f'"
+			;;
+		esac
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# Known failures
+# ---------------------------------------------------------------------------
+
+# known_failure REASON FUNC [ARGS...]
+# Runs FUNC in a subshell with `set -e`. If it fails, the test is skipped as
+# "known failure: REASON"; if it passes, the test fails so the stale marker
+# gets removed.
+known_failure() {
+	local reason="$1"
+	shift
+	[[ $# -gt 0 ]] || fail "known_failure: no function given"
+	local rc=0
+	# Run in the background and `wait`: a subshell used as a condition
+	# (`( ... ) || x`) would silently disable set -e inside it.
+	(
+		set -e
+		# set -e is also ignored when known_failure itself runs in a condition
+		# context (e.g. inside `run` or `if`): refuse rather than mis-report.
+		local probe
+		probe="$(
+			(
+				set -e
+				false
+				echo leaked
+			)
+			exit 0
+		)"
+		if [[ "$probe" == leaked ]]; then
+			echo "known_failure: set -e has no effect here (called inside run/if/&&/||?)" >&2
+			exit 99
+		fi
+		"$@"
+	) &
+	wait $! || rc=$?
+	if ((rc == 99)); then
+		fail "known_failure: cannot evaluate $* with set -e in this context ($reason)"
+		return 1
+	fi
+	if ((rc != 0)); then
+		skip "known failure: $reason"
+	fi
+	fail "known failure now passes: remove the marker ($reason)"
+}
+
+# ---------------------------------------------------------------------------
+# Misc
+# ---------------------------------------------------------------------------
+
+# ns_inode PID|self TYPE: prints "type:[inode]" of a namespace.
+ns_of() {
+	readlink "/proc/$1/ns/$2"
+}
+
+# assert_box_error [-N] MESSAGE: after `run --separate-stderr box ...`:
+# exit status N (default 1), nothing on stdout, and exactly one line on
+# stderr, "box: ...", containing MESSAGE.
+# shellcheck disable=SC2154 # status/output/stderr/stderr_lines come from bats `run`
+assert_box_error() {
+	local want=1
+	if [[ "$1" =~ ^-[0-9]+$ ]]; then
+		want="${1#-}"
+		shift
+	fi
+	local msg="$1"
+	if [[ "$status" -ne "$want" ]]; then
+		fail "$(printf 'expected exit status %s, got %s\nstdout: %s\nstderr: %s' "$want" "$status" "$output" "${stderr-}")"
+	fi
+	if [[ -z "${stderr+set}" ]]; then
+		fail "assert_box_error needs: run --separate-stderr ..."
+	fi
+	if [[ ${#stderr_lines[@]} -ne 1 ]]; then
+		fail "$(printf 'expected exactly one line on stderr, got %s:\n%s' "${#stderr_lines[@]}" "$stderr")"
+	fi
+	if [[ "${stderr_lines[0]}" != "box: "* ]]; then
+		fail "stderr does not start with 'box: ': $stderr"
+	fi
+	if [[ "$stderr" != *"$msg"* ]]; then
+		fail "$(printf 'stderr does not contain the expected message\nexpected: %s\nactual  : %s' "$msg" "$stderr")"
+	fi
+	if [[ -n "$output" ]]; then
+		fail "expected nothing on stdout, got: $output"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# cgroups (issue 5: cgroups.bats, pause.bats, ps.bats, update.bats,
+# events.bats). Extends `requires` with cgroup prerequisites, delegating
+# every other name to the definition above.
+# ---------------------------------------------------------------------------
+
+# cgroup2_mount: the cgroup v2 hierarchy: /sys/fs/cgroup on a pure v2 host,
+# /sys/fs/cgroup/unified on a hybrid one. Prints nothing and fails without one.
+cgroup2_mount() {
+	local m
+	for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		if [[ "$(stat -f -c %T "$m" 2>/dev/null)" == cgroup2* ]]; then
+			echo "$m"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# cgroup_mounts: one line per mounted hierarchy, "MOUNTPOINT KEY", where KEY
+# is the hierarchy's field in /proc/PID/cgroup ("cpu,cpuacct", "memory",
+# "name=systemd", ...) or "v2" for the cgroup v2 one.
+cgroup_mounts() {
+	awk '
+		FNR == NR { if ($1 !~ /^#/) known[$1] = 1; next }
+		{
+			i = index($0, " - "); split(substr($0, i + 3), t, " ")
+			if (t[1] == "cgroup2") { print $5, "v2"; next }
+			if (t[1] != "cgroup") next
+			n = split(t[3], o, ","); key = ""
+			for (j = 1; j <= n; j++)
+				if (o[j] in known || o[j] ~ /^name=/) key = key (key == "" ? "" : ",") o[j]
+			if (key != "") print $5, key
+		}' /proc/cgroups /proc/self/mountinfo | sort -u
+}
+
+# cgroup_of PID KEY: PID's cgroup path in the hierarchy KEY (as printed by
+# cgroup_mounts; "v2" for the cgroup v2 hierarchy).
+cgroup_of() {
+	local pid="$1" key="$2"
+	[[ "$key" == v2 ]] && key=""
+	awk -F: -v k="$key" '$1 != "" && $2 == k { sub(/^[^:]*:[^:]*:/, ""); print; exit }' "/proc/$pid/cgroup"
+}
+
+# cgroup_v1_mount CONTROLLER: mount point of the v1 hierarchy that has
+# CONTROLLER (e.g. memory, freezer, name=systemd); fails when none has.
+cgroup_v1_mount() {
+	cgroup_mounts | awk -v c="$1" '$2 != "v2" { n = split($2, k, ","); for (i = 1; i <= n; i++) if (k[i] == c) { print $1; found = 1; exit } } END { exit !found }'
+}
+
+# cgroup_v2_has CONTROLLER: the cgroup v2 hierarchy has CONTROLLER enabled at its root.
+cgroup_v2_has() {
+	local m
+	m="$(cgroup2_mount)" || return 1
+	grep -qw -- "$1" "$m/cgroup.controllers" 2>/dev/null
+}
+
+# Extra prerequisites (the missing one is named in the skip reason):
+#   cgroup2                a cgroup v2 hierarchy (pure v2, or the unified
+#                          one of a hybrid host)
+#   cgroup_v2_controllers  the v2 hierarchy has the cpu, cpuset, memory and
+#                          pids controllers (a hybrid host's usually has none)
+#   cgroup_controller=NAME NAME is usable in v1 or v2
+eval "_requires_before_cgroups() $(declare -f requires | tail -n +2)"
+requires() {
+	local f c m
+	for f in "$@"; do
+		case "$f" in
+		cgroup2)
+			cgroup2_mount >/dev/null || skip "requires cgroup2 (no cgroup2 hierarchy is mounted)"
+			;;
+		cgroup_v2_controllers)
+			m="$(cgroup2_mount)" || skip "requires cgroup_v2_controllers (no cgroup2 hierarchy is mounted)"
+			for c in cpu cpuset memory pids; do
+				cgroup_v2_has "$c" ||
+					skip "requires cgroup_v2_controllers (no $c controller in $m/cgroup.controllers)"
+			done
+			;;
+		cgroup_controller=*)
+			c="${f#*=}"
+			if ! cgroup_v1_mount "$c" >/dev/null && ! cgroup_v2_has "$c"; then
+				skip "requires $f (no $c controller in cgroup v1 or v2)"
+			fi
+			;;
+		*)
+			_requires_before_cgroups "$f"
+			;;
+		esac
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# box-checker (issue 3): verifies a spec from inside the container.
+# Usage:
+#   setup_checker                  # after setup_bundle; the checker becomes the process
+#   update_config '...'            # the constraints under test
+#   run_checker                    # fails the test with the checker's complaints
+# ---------------------------------------------------------------------------
+
+# The checker binary: $BOX_CHECKER, or the one next to $BOX_BIN.
+BOX_CHECKER="${BOX_CHECKER:-$(dirname "$BOX_BIN")/box-checker}"
+
+require_checker() {
+	if [[ ! -x "$BOX_CHECKER" ]]; then
+		fail "box-checker not found at $BOX_CHECKER: run make (or set BOX_CHECKER)"
+	fi
+}
+
+# setup_checker: copies the checker into the bundle's rootfs, makes it the
+# container's process and gives it the host's namespace inodes
+# (BOX_HOST_NS_<TYPE>=inode) to tell new namespaces from shared ones.
+setup_checker() {
+	require_checker
+	cp "$BOX_CHECKER" "$BUNDLE/rootfs/box-checker"
+	local type link env=()
+	for type in pid network mount ipc uts user cgroup time; do
+		case "$type" in
+		network) link=net ;;
+		mount) link=mnt ;;
+		*) link="$type" ;;
+		esac
+		[[ -e "/proc/self/ns/$link" ]] || continue
+		env+=("BOX_HOST_NS_${type^^}=$(stat -L -c %i "/proc/self/ns/$link")")
+	done
+	local json
+	json="$(jq -cn '$ARGS.positional' --args -- "${env[@]}")"
+	update_config ".process.args = [\"/box-checker\"] | .process.env += $json"
+}
+
+# run_checker: `box run`s the bundle with its config.json copied in as
+# /spec.json; fails the test, printing what the checker saw, unless the run
+# exits 0 with nothing on stderr.
+# shellcheck disable=SC2154 # status/output/stderr come from bats `run`
+run_checker() {
+	cp "$BUNDLE/config.json" "$BUNDLE/rootfs/spec.json"
+	# readable by whichever user the spec runs the checker as
+	chmod 0644 "$BUNDLE/rootfs/spec.json"
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	if [[ "$status" -ne 0 || -n "$stderr" ]]; then
+		fail "$(printf 'box-checker failed (exit status %s):\n%s\nstdout: %s' "$status" "$stderr" "$output")"
+	fi
+}
+
+# box_bg OUTFILE ARGS...: starts `box ARGS...` in the background (for
+# streaming commands such as `events`), its stdout and stderr going straight
+# to OUTFILE; BOX_BG_PID is its pid. It is killed after BOX_CMD_TIMEOUT
+# seconds like any box call.
+box_bg() {
+	local out="$1"
+	shift
+	record_ids "$@"
+	timeout -k 5 "$BOX_CMD_TIMEOUT" "$BOX_BIN" --root "$BOX_ROOT" "$@" >"$out" 2>&1 3>&- </dev/null &
+	# shellcheck disable=SC2034 # for the caller
+	BOX_BG_PID=$!
+}
+
+# ---------------------------------------------------------------------------
+# Robustness (issue 8: load.bats, faults.bats, bad-input.bats)
+# ---------------------------------------------------------------------------
+
+# mount_table: one line per mount of our mount namespace, "MOUNTPOINT FSTYPE
+# SOURCE", sorted (mount ids left out: only what is mounted where matters).
+mount_table() {
+	awk '{ i = index($0, " - "); split(substr($0, i + 3), t, " "); print $5, t[1], t[2] }' \
+		/proc/self/mountinfo | sort
+}
+
+# assert_mount_table_unchanged FILE: the mount table is what mount_table
+# wrote to FILE earlier, mount for mount (a stricter check than new_mounts:
+# any mount added or removed anywhere on the host counts).
+assert_mount_table_unchanged() {
+	local diff
+	diff="$(mount_table | diff "$1" - | grep '^[<>]')" || true
+	[[ -z "$diff" ]] || fail "$(printf 'the mount table changed (< gone, > new):\n%s' "$diff")"
+}
+
+# fd_list PID: PID's open file descriptors, one "FD -> TARGET" a line.
+fd_list() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f -> %l\n' 2>/dev/null | sort -n
+}
+
+# box_pids_for_root [ROOT]: pids of box processes whose command line names
+# --root ROOT (default $BOX_ROOT), i.e. box invocations of this test still
+# running (including containers' inits that have not exec'd yet).
+box_pids_for_root() {
+	local root="${1:-$BOX_ROOT}"
+	# the pattern comes from a file: grep's own command line must not match
+	grep -lzxF -f <(printf '%s\n' "$root") /proc/[0-9]*/cmdline 2>/dev/null |
+		awk -F/ -v self="$$" -v me="$BASHPID" '$3 != self && $3 != me { print $3 }' | sort -un
+}

@@ -308,18 +308,6 @@ echo hi > /dev/null && echo "null: write ok"'
 	assert_output --partial "can't fork"
 }
 
-# Starts the container with a memory limit of 32 MiB. Its init waits for /go,
-# then runs a process that allocates past the limit (busybox tail keeping one
-# endless "line" of /dev/zero in memory) and records its exit status in /rc.
-start_oom_container() {
-	update_config '.linux.resources.memory = { limit: 33554432 }'
-	# shellcheck disable=SC2016 # expanded by the container's shell
-	set_args sh -c 'while [ ! -e /go ]; do sleep 0.05; done
-head -c 200m /dev/zero | tail >/dev/null; echo $? > /rc
-sleep 1000'
-	start_container
-}
-
 @test "cgroups: a process allocating past the memory limit is OOM-killed and events reports it" {
 	requires root cgroup_controller=memory
 	start_oom_container
@@ -329,7 +317,7 @@ sleep 1000'
 	# the stream is running before the OOM happens
 	retry 5 grep -q '"stats"' "$ev" || fail "no stats from events: $(cat "$ev")"
 	touch "$BUNDLE/rootfs/go"
-	wait_for_file "$BUNDLE/rootfs/rc" 10
+	wait_for_file "$BUNDLE/rootfs/rc" 30
 	# SIGKILL by the OOM killer: 128 + 9
 	assert_equal "$(cat "$BUNDLE/rootfs/rc")" 137
 	retry 5 grep -q '"oom"' "$ev" || fail "events reported no oom: $(cat "$ev")"

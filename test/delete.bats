@@ -76,6 +76,7 @@ teardown() {
 }
 
 @test "delete removes the container's cgroup" {
+	requires root # rootless containers get no cgroup without delegation
 	# the default cgroup path, /box/<id>
 	update_config 'del(.linux.cgroupsPath)'
 	start_container

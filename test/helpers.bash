@@ -272,6 +272,13 @@ container_pid() {
 # Polling
 # ---------------------------------------------------------------------------
 
+# file_has_lines FILE N: FILE exists and has at least N non-empty lines. For
+# polling with retry (which re-runs a command; a "$(...)" argument would be
+# evaluated only once).
+file_has_lines() {
+	[[ -f "$1" ]] && (($(grep -c . "$1") >= $2))
+}
+
 # retry TIMEOUT CMD...: runs CMD every 0.05 s until it succeeds or TIMEOUT
 # seconds (may be fractional) have passed.
 retry() {
@@ -783,9 +790,11 @@ assert_mount_table_unchanged() {
 	[[ -z "$diff" ]] || fail "$(printf 'the mount table changed (< gone, > new):\n%s' "$diff")"
 }
 
-# fd_list PID: PID's open file descriptors, one "FD -> TARGET" a line.
+# fd_list PID: PID's open file descriptors, one "FD -> TARGET" a line. For
+# PID = the calling shell, redirect to a file (a `$(...)` pipe would be one of
+# them); the pipeline runs in a subshell so that its pipe is not.
 fd_list() {
-	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f -> %l\n' 2>/dev/null | sort -n
+	(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f -> %l\n' 2>/dev/null | sort -n)
 }
 
 # box_pids_for_root [ROOT]: pids of box processes whose command line names
@@ -796,4 +805,18 @@ box_pids_for_root() {
 	# the pattern comes from a file: grep's own command line must not match
 	grep -lzxF -f <(printf '%s\n' "$root") /proc/[0-9]*/cmdline 2>/dev/null |
 		awk -F/ -v self="$$" -v me="$BASHPID" '$3 != self && $3 != me { print $3 }' | sort -un
+}
+
+# start_oom_container: starts the container with a memory limit of 32 MiB and
+# no swap. Its init waits for /go, then runs a process that allocates past the
+# limit and records its exit status in /rc. dd's single 64 MiB read faults the
+# whole buffer in at once, so the OOM killer acts in one step instead of after
+# a slow reclaim crawl (and without swap it cannot page its way out).
+start_oom_container() {
+	update_config '.linux.resources.memory = { limit: 33554432, swap: 33554432 }'
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	set_args sh -c 'while [ ! -e /go ]; do usleep 20000; done
+dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo $? > /rc
+sleep 1000'
+	start_container
 }

@@ -106,7 +106,7 @@ echo ready > /ready
 while true; do sleep 0.1; done'
 	start_container
 	wait_for_file "$BUNDLE/rootfs/ready"
-	retry 5 test "$(wc -l <"$BUNDLE/rootfs/children-up" 2>/dev/null)" = 2 ||
+	retry 5 file_has_lines "$BUNDLE/rootfs/children-up" 2 ||
 		fail "the container's two children did not start"
 }
 
@@ -114,7 +114,7 @@ while true; do sleep 0.1; done'
 	start_family
 	run box kill --all "$CID" TERM
 	assert_success
-	retry 5 test "$(wc -l <"$BUNDLE/rootfs/children-got" 2>/dev/null)" = 2 ||
+	retry 5 file_has_lines "$BUNDLE/rootfs/children-got" 2 ||
 		fail "children got TERM: $(cat "$BUNDLE/rootfs/children-got" 2>/dev/null || echo none)"
 	wait_for_file "$BUNDLE/rootfs/init-got"
 	# init survives (it only records the signal)

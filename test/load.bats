@@ -131,17 +131,17 @@ load_delete() {
 
 @test "load: $BOX_LOAD_CYCLES sequential create/start/delete cycles leak no fd, mount or process" {
 	set_args /bin/true
-	local me="$BASHPID" fds="$BATS_TEST_TMPDIR/fds" i start end
+	local me="$BASHPID" fds="$BATS_TEST_TMPDIR/fds" cycle start end
 	# (into the same file both times: the listing includes the redirection)
 	fd_list "$me" >"$fds"
 	mv "$fds" "$fds.before"
 	start="${EPOCHREALTIME/./}"
 	# box_raw: this (long-lived) test process is box's direct parent
-	for ((i = 1; i <= BOX_LOAD_CYCLES; i++)); do
+	for ((cycle = 1; cycle <= BOX_LOAD_CYCLES; cycle++)); do
 		box_raw create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null ||
-			fail "cycle $i: create failed"
-		box_raw start "$CID" || fail "cycle $i: start failed"
-		box_raw delete --force "$CID" || fail "cycle $i: delete failed"
+			fail "cycle $cycle: create failed"
+		box_raw start "$CID" || fail "cycle $cycle: start failed"
+		box_raw delete --force "$CID" || fail "cycle $cycle: delete failed"
 	done
 	end="${EPOCHREALTIME/./}"
 	local ms=$(((end - start) / 1000))

@@ -231,6 +231,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         ctx.cgroup_dirs = st.cgroup_dirs;
         ctx.unshare_flags = unshare_flags;
         ctx.preserve_fds = opts.preserve_fds;
+        ctx.rootless = rootless;
         ctx.hook_state = oci_state_json(st, Status::Creating);
         run_container_init(ctx);
     }
@@ -257,7 +258,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
             throw Error("the container's init exited during setup");
         }
     };
-    send_or_report({MsgType::Go, Json{{"setgroups", setgroups_allowed}, {"pid", child}}.dump()});
+    send_or_report({MsgType::Go, dump_json(Json{{"setgroups", setgroups_allowed}, {"pid", child}})});
     // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
     if (!st.cgroup_dirs.empty() && !born_in_cgroup) ContainerCgroup::add_process(st.cgroup_dirs, child);
     send_or_report({MsgType::Go, "cgroup"});
@@ -474,7 +475,7 @@ Json Runtime::stats(const std::string& id) const {
 
 void Runtime::events(const std::string& id, bool once, int interval_ms) {
     if (once) {
-        std::printf("%s\n", stats(id).dump().c_str());
+        std::printf("%s\n", dump_json(stats(id)).c_str());
         return;
     }
     ContainerState st = store_.load(id);
@@ -484,13 +485,13 @@ void Runtime::events(const std::string& id, bool once, int interval_ms) {
     while (store_.status(st) != Status::Stopped) {
         uint64_t now = cgroup_oom_kills(st.cgroup_dirs);
         if (now > ooms) {
-            std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
+            std::printf("%s\n", dump_json(Json{{"type", "oom"}, {"id", id}}).c_str());
             std::fflush(stdout);
             ooms = now;
         }
         if (elapsed >= interval_ms) {
             std::printf("%s\n",
-                        Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}}.dump().c_str());
+                        dump_json(Json{{"type", "stats"}, {"id", id}, {"data", cgroup_stats(st.cgroup_dirs)}}).c_str());
             std::fflush(stdout);
             elapsed = 0;
         }
@@ -499,7 +500,8 @@ void Runtime::events(const std::string& id, bool once, int interval_ms) {
         elapsed += step;
     }
     // The last OOM may be what stopped it.
-    if (cgroup_oom_kills(st.cgroup_dirs) > ooms) std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
+    if (cgroup_oom_kills(st.cgroup_dirs) > ooms)
+        std::printf("%s\n", dump_json(Json{{"type", "oom"}, {"id", id}}).c_str());
 }
 
 void Runtime::pause(const std::string& id) {

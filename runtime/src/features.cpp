@@ -39,7 +39,7 @@ Json features_json() {
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
         {"annotations",
          {{"org.box.cgroup.mode", cgroup_mode_name(mode)},
-          {"org.box.cgroup.controllers", controllers.dump()},
+          {"org.box.cgroup.controllers", dump_json(controllers)},
           {"org.box.userns", ::access("/proc/self/ns/user", F_OK) == 0 ? "true" : "false"},
           {"org.box.version", BOX_VERSION}}},
     };

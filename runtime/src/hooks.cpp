@@ -100,7 +100,7 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
 
 void run_hooks(const std::vector<Hook>& hooks, const std::string& stage, const Json& state) {
     if (hooks.empty()) return;
-    std::string text = state.dump();
+    std::string text = dump_json(state);
     for (const auto& h : hooks) run_hook(h, stage, text);
 }
 

@@ -51,7 +51,9 @@ void run_container_init(const InitContext& ctx) {
         if (!go || go->type != MsgType::Go) _exit(1);
         // Nothing in the container may read or ptrace us while we are still the runtime
         // (the id maps are written by now: they need us dumpable in a user namespace).
-        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Rootless, the user's own tools (and box exec) must reach /proc/PID/ns of init;
+        // the container's processes run as that user anyway.
+        if (!ctx.rootless) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         Json go_info = Json::parse(go->payload);
         bool setgroups_allowed = go_info.value("setgroups", true);
         Json hook_state = ctx.hook_state;

@@ -17,6 +17,7 @@ struct InitContext {
     std::vector<std::string> cgroup_dirs;
     int unshare_flags = 0;      // namespaces still to create after the handshake
     unsigned preserve_fds = 0;  // fds 3.. passed on to the process
+    bool rootless = false;      // run by an unprivileged user
     Json hook_state;            // OCI state for hooks run by init (pid filled in by the parent)
 };
 

@@ -15,6 +15,12 @@ using Json = nlohmann::json;
 // Parses text; syntax errors become Error("<label>: invalid JSON at line L, column C: ...").
 Json parse_json(const std::string& text, const std::string& label);
 
+// Serialises j; bytes that are not UTF-8 (an id or path from a broken state file,
+// an error quoting one) become U+FFFD instead of throwing mid-report.
+inline std::string dump_json(const Json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 class JsonReader {
 public:
     JsonReader(const Json& value, std::string label, std::string path = "")

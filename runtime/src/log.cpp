@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fd.hpp"
+#include "json_reader.hpp"
 
 namespace box::log {
 namespace {
@@ -51,9 +52,9 @@ void emit(const char* level, const std::string& msg, bool to_stderr) {
     if (s.file) {
         std::string line;
         if (s.format == Format::Json) {
-            line = nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339()}}.dump() + "\n";
+            line = dump_json(nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339()}}) + "\n";
         } else {
-            line = "time=\"" + now_rfc3339() + "\" level=" + level + " msg=" + nlohmann::json(msg).dump() + "\n";
+            line = "time=\"" + now_rfc3339() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
         }
         write_all(s.file.get(), line);
     }

@@ -274,7 +274,7 @@ int cmd_ps(Runtime& rt, const std::vector<std::string>& args) {
         throw UsageError("ps: unknown format " + quote(format) + " (table or json)");
     auto pids = rt.pids(id);
     if (format == "json") {
-        std::cout << Json(pids).dump() << "\n";
+        std::cout << dump_json(Json(pids)) << "\n";
         return 0;
     }
     if (ps_args.empty()) ps_args = {"-ef"};
@@ -349,7 +349,7 @@ int cmd_simple(const char* name, const std::vector<std::string>& args,
 }
 
 int cmd_state(Runtime& rt, const std::vector<std::string>& args) {
-    return cmd_simple("state", args, [&](const std::string& id) { std::cout << rt.state(id).dump(2) << "\n"; });
+    return cmd_simple("state", args, [&](const std::string& id) { std::cout << dump_json(rt.state(id), 2) << "\n"; });
 }
 
 int cmd_kill(Runtime& rt, const std::vector<std::string>& args) {
@@ -401,7 +401,7 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
         Json arr = Json::array();
         for (const auto& e : entries)
             if (e.error.empty()) arr.push_back(oci_state_json(e.state, e.status));
-        std::cout << arr.dump() << "\n";
+        std::cout << dump_json(arr) << "\n";
         return 0;
     }
     std::cout << pad("ID", 12) << pad("PID", 10) << pad("STATUS", 10) << pad("BUNDLE", 40) << pad("CREATED", 32)
@@ -434,7 +434,7 @@ int cmd_spec(const std::vector<std::string>& args) {
     if (::access(path.c_str(), F_OK) == 0)
         throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
     Json spec = p.vm["rootless"].as<bool>() ? rootless_spec(::geteuid(), ::getegid()) : default_spec();
-    write_file_atomic(path, spec.dump(2) + "\n", 0644);
+    write_file_atomic(path, dump_json(spec, 2) + "\n", 0644);
     return 0;
 }
 
@@ -442,7 +442,7 @@ int cmd_features(const std::vector<std::string>& args) {
     auto d = base("features options");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "features")) return 0;
-    std::cout << features_json().dump(2) << "\n";
+    std::cout << dump_json(features_json(), 2) << "\n";
     return 0;
 }
 

@@ -2,8 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,7 +66,8 @@ bool process_is(pid_t pid, uint64_t start_time) {
 }
 
 std::vector<pid_t> pid_namespace_members(pid_t pid) {
-    struct stat target {}, self {};
+    struct stat target {
+    }, self{};
     std::string ns = "/proc/" + std::to_string(pid) + "/ns/pid";
     if (::stat(ns.c_str(), &target) < 0) return {pid};
     if (::stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == target.st_ino) return {pid};  // shares ours

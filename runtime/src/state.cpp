@@ -84,7 +84,8 @@ void StateStore::save(const ContainerState& s, bool durable) const {
         {"cgroupDirs", s.cgroup_dirs},
         {"config", s.config},
     };
-    write_file_atomic(dir(s.id) + "/state.json", j.dump(), 0600, durable ? Durability::Synced : Durability::Unsynced);
+    write_file_atomic(dir(s.id) + "/state.json", dump_json(j), 0600,
+                      durable ? Durability::Synced : Durability::Unsynced);
 }
 
 ContainerState StateStore::load(const std::string& id) const {

@@ -1,0 +1,398 @@
+#!/usr/bin/env bats
+# User namespaces (issue 6): the container's ids are host ids seen through
+# linux.uidMappings/gidMappings. Files the container creates belong on the
+# host to the mapped ids, ids outside the mapping show as the overflow id,
+# and bad mappings fail with one line naming the range, leaving nothing.
+#
+# Two mappings are used in both passes:
+#   own ids   as root 0-65535 -> 100000-165535; rootless the caller's uid and
+#             gid as root (1 wide, what `box spec --rootless` writes)
+#   wide ids  65536 ids from WIDE_UID/WIDE_GID: as root 0-65535 -> 300000
+#             (box writes the maps itself); rootless the caller's ranges in
+#             /etc/subuid and /etc/subgid, written through newuidmap/newgidmap
+# With the wide ids, the rootfs (owned by host root, or rootless by the
+# caller) belongs to an id that is not mapped into the container.
+
+load helpers
+
+setup() {
+	box_setup
+	setup_bundle
+}
+
+teardown() {
+	box_teardown
+}
+
+# ---------------------------------------------------------------------------
+# Helpers of this file
+# ---------------------------------------------------------------------------
+
+# subid_range FILE: "START COUNT" of the caller's first range in FILE
+# (/etc/subuid or /etc/subgid) with at least 65536 ids.
+subid_range() {
+	awk -F: -v u="$(id -un)" -v i="$(id -u)" \
+		'($1 == u || $1 == i) && $3 >= 65536 { print $2, $3; exit }' "$1" 2>/dev/null
+}
+
+# own_ids: sets OWN_UID, OWN_GID and OWN_SIZE (see the top of the file).
+own_ids() {
+	if is_rootless; then
+		OWN_UID="$(id -u)" OWN_GID="$(id -g)" OWN_SIZE=1
+	else
+		OWN_UID=100000 OWN_GID=100000 OWN_SIZE=65536
+	fi
+}
+
+# wide_ids: sets WIDE_UID and WIDE_GID, the first host ids of a 65536-wide
+# mapping; rootless, skips without newuidmap/newgidmap or subordinate ranges.
+wide_ids() {
+	requires userns
+	if ! is_rootless; then
+		WIDE_UID=300000 WIDE_GID=300000
+		return 0
+	fi
+	requires newuidmap
+	local r f
+	for f in /etc/subuid /etc/subgid; do
+		r="$(subid_range "$f")"
+		[[ -n "$r" ]] || skip "requires a range of 65536 ids for $(id -un) in $f"
+		if [[ "$f" == /etc/subuid ]]; then
+			WIDE_UID="${r%% *}"
+		else
+			WIDE_GID="${r%% *}"
+		fi
+	done
+}
+
+# subid_end FILE: the first id after all of the caller's ranges in FILE: a
+# host range starting there is not the caller's.
+subid_end() {
+	awk -F: -v u="$(id -un)" -v i="$(id -u)" \
+		'($1 == u || $1 == i) && $2 + $3 > end { end = $2 + $3 } END { print end + 0 }' "$1"
+}
+
+# map_root UID GID SIZE: a new user namespace where the container's ids
+# 0..SIZE-1 are the host's UID.. and GID..
+map_root() {
+	update_config ".linux.namespaces |= (map(select(.type != \"user\")) + [{type: \"user\"}])
+		| .linux.uidMappings = [{containerID: 0, hostID: $1, size: $3}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $2, size: $3}]"
+}
+
+# let_in: every host id may search the directories down to the bundle (bats
+# makes its temporary directories 0700): a container root mapped to another
+# id than the caller's must reach the rootfs and the bind-mounted sources.
+# Group too: rootless, init still has the caller's groups while it mounts
+# the rootfs, so the group bits, not the others', apply to it.
+let_in() {
+	local d="$BATS_TEST_TMPDIR"
+	while [[ "$d" == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod go+x "$d"
+		d="$(dirname "$d")"
+	done
+	chmod go+x "$BUNDLE"
+}
+
+# shared_dir NAME: a new host directory $BATS_TEST_TMPDIR/NAME that any id
+# may write to; prints its path.
+shared_dir() {
+	local d="$BATS_TEST_TMPDIR/$1"
+	mkdir "$d"
+	chmod 0777 "$d"
+	echo "$d"
+}
+
+# bind_mount SOURCE DEST [ro]: bind-mounts the host's SOURCE at DEST (created in
+# the rootfs beforehand: the container's root may not write there).
+bind_mount() {
+	local src="$1" dest="$2" json opts='["rbind", "rw"]'
+	[[ "${3:-}" != ro ]] || opts='["rbind", "ro"]'
+	if [[ -d "$src" ]]; then
+		mkdir -p "$BUNDLE/rootfs$dest"
+	else
+		touch "$BUNDLE/rootfs$dest"
+	fi
+	json="$(jq -cn --arg s "$src" --arg d "$dest" --argjson o "$opts" \
+		'{destination: $d, type: "bind", source: $s, options: $o}')"
+	update_config ".mounts += [$json]"
+}
+
+# add_caps CAP...: adds capabilities to the process's bounding, effective
+# and permitted sets (the default spec has none that touch files).
+add_caps() {
+	local json
+	json="$(jq -cn '$ARGS.positional' --args -- "$@")"
+	update_config ".process.capabilities.bounding += $json
+		| .process.capabilities.effective += $json
+		| .process.capabilities.permitted += $json"
+}
+
+# overflow_ids: "UID:GID" the kernel shows for ids without a mapping.
+overflow_ids() {
+	echo "$(cat /proc/sys/kernel/overflowuid):$(cat /proc/sys/kernel/overflowgid)"
+}
+
+# create_fails MESSAGE: `box create` fails with one line containing
+# MESSAGE and leaves nothing behind.
+create_fails() {
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "$1"
+	assert_nothing_left
+}
+
+# ---------------------------------------------------------------------------
+# Ownership
+# ---------------------------------------------------------------------------
+
+@test "the container's root is the mapped host id: its files on the rootfs and a bind mount belong to it" {
+	requires userns
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	let_in
+	local data
+	data="$(shared_dir data)"
+	# only the container's root may write here
+	chown "$OWN_UID:$OWN_GID" "$data"
+	chmod 0755 "$data"
+	bind_mount "$data" /data
+	# /tmp of the rootfs is 1777: any id may create files in it
+	set_args sh -c 'id -u; id -g; touch /tmp/on-rootfs /data/on-bind && stat -c %u:%g /tmp/on-rootfs /data/on-bind'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	# root inside ...
+	assert_output "$(printf '0\n0\n0:0\n0:0')"
+	# ... and the mapped ids outside
+	run stat -c %u:%g "$BUNDLE/rootfs/tmp/on-rootfs" "$data/on-bind"
+	assert_success
+	assert_output "$(printf '%s\n%s' "$OWN_UID:$OWN_GID" "$OWN_UID:$OWN_GID")"
+}
+
+@test "a 65536-wide mapping: chown 1000:1000 inside gives the file to host ids base+1000" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	add_caps CAP_CHOWN
+	let_in
+	local data
+	data="$(shared_dir data)"
+	bind_mount "$data" /data
+	start_container
+	run --separate-stderr box exec "$CID" sh -c 'cat /proc/self/uid_map /proc/self/gid_map
+		touch /data/chowned && chown 1000:1000 /data/chowned && stat -c %u:%g /data/chowned'
+	assert_success
+	assert_line --index 0 --regexp "^ +0 +$WIDE_UID +65536\$"
+	assert_line --index 1 --regexp "^ +0 +$WIDE_GID +65536\$"
+	assert_line --index 2 1000:1000
+	run stat -c %u:%g "$data/chowned"
+	assert_output "$((WIDE_UID + 1000)):$((WIDE_GID + 1000))"
+	# a process running as 1000:1000 is base+1000 on the host, and so are its files
+	run --separate-stderr box exec --user 1000:1000 "$CID" sh -c 'touch /data/by-1000 && id -u && id -g'
+	assert_success
+	assert_output "$(printf '1000\n1000')"
+	run stat -c %u:%g "$data/by-1000"
+	assert_output "$((WIDE_UID + 1000)):$((WIDE_GID + 1000))"
+}
+
+@test "two ranges (root on one id, then 65536 more, as podman maps rootless): each id lands in its range" {
+	own_ids
+	wide_ids
+	update_config ".linux.uidMappings = [{containerID: 0, hostID: $OWN_UID, size: 1},
+			{containerID: 1, hostID: $WIDE_UID, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $OWN_GID, size: 1},
+			{containerID: 1, hostID: $WIDE_GID, size: 65536}]
+		| .linux.namespaces |= (map(select(.type != \"user\")) + [{type: \"user\"}])"
+	add_caps CAP_CHOWN
+	let_in
+	local data
+	data="$(shared_dir data)"
+	bind_mount "$data" /data
+	set_args sh -c 'touch /data/by-root /data/to-1 /data/to-1000 /data/to-65536 &&
+		chown 1:1 /data/to-1 && chown 1000:1000 /data/to-1000 && chown 65536:65536 /data/to-65536 &&
+		stat -c %u:%g /data/by-root /data/to-1 /data/to-1000 /data/to-65536'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_output "$(printf '0:0\n1:1\n1000:1000\n65536:65536')"
+	# container id N >= 1 is host id base+N-1
+	run stat -c %u:%g "$data/by-root" "$data/to-1" "$data/to-1000" "$data/to-65536"
+	assert_output "$(printf '%s\n' "$OWN_UID:$OWN_GID" "$WIDE_UID:$WIDE_GID" \
+		"$((WIDE_UID + 999)):$((WIDE_GID + 999))" "$((WIDE_UID + 65535)):$((WIDE_GID + 65535))")"
+}
+
+@test "a host file of an id outside the mapping shows as the overflow id" {
+	requires userns
+	# owned by host root, which neither mapping includes
+	[[ "$(stat -c %u:%g /etc/passwd)" == 0:0 ]] || skip "requires /etc/passwd owned by 0:0"
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	let_in
+	bind_mount /etc/passwd /host-passwd ro
+	set_args sh -c 'cat /proc/sys/kernel/overflowuid /proc/sys/kernel/overflowgid; stat -c %u:%g /host-passwd'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	local overflow
+	overflow="$(overflow_ids)"
+	assert_output "$(printf '%s\n%s\n%s' "${overflow%:*}" "${overflow#*:}" "$overflow")"
+}
+
+@test "the container's root has no privileges over files of unmapped ids" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	# root's usual powers over files: without the mapping they would all apply
+	add_caps CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER
+	let_in
+	local data mode
+	data="$(shared_dir data)"
+	bind_mount "$data" /data
+	mode="$(stat -c %a "$BUNDLE/rootfs/etc/passwd")"
+	# the rootfs belongs to host root (rootless: the caller): unmapped here
+	set_args sh -c 'stat -c %u:%g /etc /etc/passwd
+		touch /etc/new 2>&1 || echo refused
+		chmod 0777 /etc/passwd 2>&1 || echo refused
+		chown 0:0 /etc/passwd 2>&1 || echo refused
+		mkdir /data/own && chown 1000:1000 /data/own && chmod 0700 /data/own && touch /data/own/ok && echo mapped ok
+		chmod 0777 /data/own'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	local overflow
+	overflow="$(overflow_ids)"
+	assert_output "$(printf '%s\n' "$overflow" "$overflow" \
+		'touch: /etc/new: Permission denied' refused \
+		'chmod: /etc/passwd: Operation not permitted' refused \
+		'chown: /etc/passwd: Operation not permitted' refused \
+		'mapped ok')"
+	assert_file_not_exists "$BUNDLE/rootfs/etc/new"
+	assert_equal "$(stat -c %a "$BUNDLE/rootfs/etc/passwd")" "$mode"
+	# the control: CAP_DAC_OVERRIDE works on a 0700 directory of a mapped id
+	# (made 0777 afterwards, for the host to look and clean up)
+	assert_equal "$(stat -c %u:%g "$data/own" "$data/own/ok" | tr '\n' ' ')" \
+		"$((WIDE_UID + 1000)):$((WIDE_GID + 1000)) $WIDE_UID:$WIDE_GID "
+}
+
+@test "two containers with different mappings do not own each other's files" {
+	own_ids
+	wide_ids
+	let_in
+	local shared
+	shared="$(shared_dir shared)"
+	bind_mount "$shared" /shared
+	add_caps CAP_DAC_OVERRIDE CAP_FOWNER
+	# A: the own ids, B: the wide ids, running side by side
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	start_container "$CID-a"
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	start_container "$CID-b"
+	run box exec "$CID-a" sh -c 'echo a > /shared/a'
+	assert_success
+	run box exec "$CID-b" sh -c 'echo b > /shared/b'
+	assert_success
+
+	local overflow
+	overflow="$(overflow_ids)"
+	run --separate-stderr box exec "$CID-a" stat -c '%n %u:%g' /shared/a /shared/b
+	assert_success
+	assert_output "$(printf '/shared/a 0:0\n/shared/b %s' "$overflow")"
+	run --separate-stderr box exec "$CID-b" stat -c '%n %u:%g' /shared/a /shared/b
+	assert_success
+	assert_output "$(printf '/shared/a %s\n/shared/b 0:0' "$overflow")"
+
+	# B's root, even with CAP_DAC_OVERRIDE, cannot write A's 0644 file
+	run --separate-stderr box exec "$CID-b" sh -c 'echo b >> /shared/a'
+	assert_failure
+	assert_equal "$(cat "$shared/a")" a
+
+	run stat -c '%n %u:%g' "$shared/a" "$shared/b"
+	assert_output "$(printf '%s/a %s:%s\n%s/b %s:%s' "$shared" "$OWN_UID" "$OWN_GID" "$shared" "$WIDE_UID" "$WIDE_GID")"
+}
+
+# ---------------------------------------------------------------------------
+# Bad mappings: one line naming the range, nothing left
+# ---------------------------------------------------------------------------
+
+@test "overlapping container ranges in uidMappings are rejected" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	# container ids 500-999 are in both ranges (the host ranges are disjoint)
+	update_config ".linux.uidMappings = [{containerID: 0, hostID: $WIDE_UID, size: 1000},
+		{containerID: 500, hostID: $((WIDE_UID + 1000)), size: 1000}]"
+	create_fails "linux.uidMappings: ranges 0 and 1 overlap"
+}
+
+@test "overlapping host ranges in gidMappings are rejected" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	# host ids base+500..base+999 are in both ranges (the container ranges are disjoint)
+	update_config ".linux.gidMappings = [{containerID: 0, hostID: $WIDE_GID, size: 1000},
+		{containerID: 1000, hostID: $((WIDE_GID + 500)), size: 1000}]"
+	create_fails "linux.gidMappings: ranges 0 and 1 overlap"
+}
+
+@test "a zero-size mapping is rejected, naming the range" {
+	requires userns
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	update_config '.linux.uidMappings[0].size = 0'
+	create_fails "config.json: linux.uidMappings[0].size: mapping size must be greater than zero"
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	update_config ".linux.gidMappings += [{containerID: $OWN_SIZE, hostID: 400000, size: 0}]"
+	create_fails "config.json: linux.gidMappings[1].size: mapping size must be greater than zero"
+}
+
+@test "uid mappings without gid mappings are rejected, naming linux.gidMappings" {
+	requires userns
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	update_config 'del(.linux.gidMappings)'
+	# what works today: one line about gids, nothing left
+	create_fails "gid"
+	# box says "becoming root in the new user namespace (is uid/gid 0
+	# mapped?): Invalid argument"; config.json is never named
+	known_failure "a user namespace without gidMappings is not rejected by the config check" \
+		assert_box_error "linux.gidMappings"
+}
+
+# refused_range RANGE FILE: after `run --separate-stderr box create` with a
+# range the caller may not map: exit status 1, nothing on stdout, and box's
+# line (the last on stderr) names RANGE and FILE.
+# shellcheck disable=SC2154 # status/output/stderr_lines come from bats `run`
+refused_range() {
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_regex "${stderr_lines[-1]}" "^box: .*$1.*$2"
+}
+
+@test "rootless: a uid range outside the caller's /etc/subuid ranges is refused" {
+	requires rootless
+	wide_ids
+	local outside
+	outside="$(subid_end /etc/subuid)"
+	map_root "$outside" "$WIDE_GID" 65536
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	refused_range "0 $outside 65536" /etc/subuid
+	assert_nothing_left
+	known_failure "newuidmap's own message also reaches stderr: two lines instead of one" \
+		assert_box_error "0 $outside 65536"
+}
+
+@test "rootless: a gid range outside the caller's /etc/subgid ranges is refused" {
+	requires rootless
+	wide_ids
+	local outside
+	outside="$(subid_end /etc/subgid)"
+	map_root "$WIDE_UID" "$outside" 65536
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	refused_range "0 $outside 65536" /etc/subgid
+	assert_nothing_left
+	known_failure "newgidmap's own message also reaches stderr: two lines instead of one" \
+		assert_box_error "0 $outside 65536"
+}
+
+@test "as root: a range past the largest id is rejected, naming it" {
+	# (rootless, such a range is not in /etc/subuid either: the tests above)
+	requires root userns
+	# 4294967290 + 65536 goes past the largest id: the kernel refuses the map
+	map_root 4294967290 100000 65536
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "0 4294967290 65536"
+	assert_regex "$stderr" "uid_map"
+	assert_nothing_left
+}

@@ -36,6 +36,10 @@ teardown() {
 # so this one shares the host pid namespace.
 @test "run: a program killed by SIGKILL gives 137" {
 	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	# rootless, proc can only be mounted by the owner of a pid namespace: bind
+	# the host's, as podman does for --pid=host
+	! is_rootless || update_config '.mounts |= map(if .destination == "/proc"
+		then {destination: "/proc", type: "bind", source: "/proc", options: ["rbind"]} else . end)'
 	# shellcheck disable=SC2016
 	set_args sh -c 'kill -9 $$; exit 3'
 	run -137 box run --bundle "$BUNDLE" "$CID"

@@ -70,7 +70,9 @@ teardown() {
 
 @test "spec's config runs as is in a bundle with a rootfs" {
 	cp -a "$ROOTFS" "$DIR/rootfs"
-	run box spec --bundle "$DIR"
+	local rootless=()
+	! is_rootless || rootless=(--rootless)
+	run box spec "${rootless[@]}" --bundle "$DIR"
 	assert_success
 	update_config '.process.terminal = false | .process.args = ["sh", "-c", "echo works"]' "$DIR"
 	run box run --bundle "$DIR" "$CID"

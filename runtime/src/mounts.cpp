@@ -398,6 +398,10 @@ void pivot_into_rootfs(const std::string& rootfs) {
 
 void finish_rootfs(const Spec& spec) {
     UniqueFd rootfd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // Paths are mounted over through /proc/self/fd, which needs the container's own /proc.
+    if ((!spec.linux.readonly_paths.empty() || !spec.linux.masked_paths.empty()) && ::access("/proc/self/fd", F_OK) < 0)
+        throw Error(std::string("linux.") + (spec.linux.masked_paths.empty() ? "readonlyPaths" : "maskedPaths") +
+                    ": box needs a proc mount at /proc in the container to apply them (mounts has none)");
     for (const auto& p : spec.linux.readonly_paths) {
         int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         if (fd < 0) {

@@ -21,4 +21,7 @@ namespace box {
 // id), else through newuidmap/newgidmap. Returns whether setgroups stays allowed.
 bool write_id_mappings(pid_t pid, const Linux& linux);
 
+// Rejects overlapping ranges in linux.uidMappings/gidMappings, naming them.
+void validate_id_mappings(const Linux& linux);
+
 }  // namespace box

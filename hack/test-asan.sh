@@ -5,7 +5,7 @@
 # tests swallowed (a forked child, a detached container's init).
 #
 # Usage: hack/test-asan.sh [BATS_FILE...]
-#   default: test/{lifecycle,run,errors,exec}.bats (those that exist)
+#   default: test/{lifecycle,run,bad-input,exec}.bats (those that exist)
 # Environment:
 #   ASAN_BUILD_DIR  build directory (default: <repo>/build-asan)
 #   ROOTFS_DIR, BOX_ROOTLESS, BATS_FILTER   as for hack/test.sh
@@ -13,7 +13,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$REPO/build-asan}
-DEFAULT_BATS=(lifecycle run errors exec)
+DEFAULT_BATS=(lifecycle run bad-input exec)
 
 log() { echo "test-asan: $*" >&2; }
 

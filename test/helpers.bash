@@ -187,6 +187,7 @@ create_container() {
 }
 
 # start_container [ID]: create + start, and wait until it is running.
+# shellcheck disable=SC2120 # the ID is optional; callers in the .bats files pass it
 start_container() {
 	local id="${1:-$CID}"
 	create_container "$id"

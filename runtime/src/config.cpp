@@ -384,6 +384,20 @@ Spec parse_spec(const std::string& text, const std::string& label) {
             lx.seccomp = v->raw();
         }
         if (auto v = l->get("intelRdt")) v->fail("not supported by box");
+        // A time namespace would start with zero offsets: silently dropping them would lie to the container.
+        if (auto v = l->get("timeOffsets")) v->fail("not supported by box");
+        if (auto v = l->get("personality")) {
+            auto domain = v->at("domain");
+            std::string name = domain.as_string();
+            if (name == "LINUX")
+                lx.personality = 0x0000;  // PER_LINUX
+            else if (name == "LINUX32")
+                lx.personality = 0x0008;  // PER_LINUX32
+            else
+                domain.fail("unknown personality domain " + quote(name) + " (LINUX or LINUX32)");
+            if (auto f = v->get("flags"); f && !f->as_string_array().empty())
+                f->fail("personality flags are not supported by box");
+        }
     }
     return spec;
 }

@@ -146,7 +146,8 @@ struct Linux {
     std::string rootfs_propagation;
     std::map<std::string, std::string> sysctl;
     std::vector<std::string> masked_paths, readonly_paths;
-    std::optional<Json> seccomp;  // parsed by seccomp.cpp when the filter is built
+    std::optional<Json> seccomp;               // parsed by seccomp.cpp when the filter is built
+    std::optional<unsigned long> personality;  // linux.personality.domain as a PER_* value
 
     const Namespace* find_namespace(const std::string& type) const;
 };

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -203,7 +204,7 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
         if (path == "-") {
             text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
         } else if (!try_read_file(path, text)) {
-            throw Error("--resources " + quote(path) + ": cannot read the file");
+            throw Error("--resources " + quote(path) + ": " + std::strerror(errno));
         }
         std::string label = path == "-" ? "resources" : path;
         Json doc = parse_json(text, label);

@@ -93,7 +93,10 @@ ContainerState StateStore::load(const std::string& id) const {
     std::string text;
     if (!try_read_file(dir(id) + "/state.json", text)) {
         struct stat st {};
-        if (::stat(dir(id).c_str(), &st) < 0) throw Error("container " + quote(id) + " does not exist");
+        if (::stat(dir(id).c_str(), &st) < 0) {
+            if (errno == ENOTDIR) throw_errno("--root " + quote(root_) + " (container " + quote(id) + ")");
+            throw Error("container " + quote(id) + " does not exist");
+        }
         // The directory exists without a state file: a create that died before writing it.
         ContainerState s;
         s.id = id;
@@ -129,7 +132,10 @@ ContainerState StateStore::load(const std::string& id) const {
 std::vector<std::string> StateStore::ids() const {
     std::vector<std::string> out;
     DIR* d = ::opendir(root_.c_str());
-    if (!d) return out;
+    if (!d) {
+        if (errno == ENOENT) return out;  // nothing was ever created here
+        throw_errno("--root " + quote(root_));
+    }
     while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (name == "." || name == "..") continue;
@@ -163,7 +169,11 @@ Status StateStore::status(const ContainerState& s) const {
 ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
     validate_container_id(id);
     fd_.reset(::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd_) throw Error("container " + quote(id) + " does not exist");
+    if (!fd_) {
+        // ENOTDIR: --root itself (or the id's entry) is not a directory; say so rather than "no such container".
+        if (errno == ENOTDIR) throw_errno("--root " + quote(store.root()) + " (container " + quote(id) + ")");
+        throw Error("container " + quote(id) + " does not exist");
+    }
     while (::flock(fd_.get(), LOCK_EX) < 0)
         if (errno != EINTR) throw_errno("locking container " + quote(id));
     // It may have been deleted while we waited for the lock.

@@ -117,3 +117,22 @@ TEST(Config, RootlessSpecMapsCallerToRoot) {
     EXPECT_NE(s.linux.find_namespace("user"), nullptr);
     EXPECT_FALSE(s.linux.resources.has_value());
 }
+
+TEST(Config, PersonalityDomains) {
+    Spec s = parse_spec(with([](Json& j) { j["linux"]["personality"] = {{"domain", "LINUX32"}}; }));
+    ASSERT_TRUE(s.linux.personality);
+    EXPECT_EQ(*s.linux.personality, 0x0008u);
+    EXPECT_EQ(error_of(with([](Json& j) {
+                  j["linux"]["personality"] = {{"domain", "PDP11"}};
+              })),
+              "config.json: linux.personality.domain: unknown personality domain \"PDP11\" (LINUX or LINUX32)");
+    EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["personality"] = Json::object(); })),
+              "config.json: linux.personality.domain: required field is missing");
+}
+
+TEST(Config, TimeOffsetsAreRejectedNotIgnored) {
+    EXPECT_EQ(error_of(with([](Json& j) {
+                  j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}};
+              })),
+              "config.json: linux.timeOffsets: not supported by box");
+}

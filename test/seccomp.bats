@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # linux.seccomp: the filter as the checker sees it, errno/kill/trap actions,
-# argument conditions, and rejected input.
+# argument conditions, rejected input, and SCMP_ACT_NOTIFY with an agent on
+# linux.seccomp.listenerPath (box-seccomp-agent).
 
 load helpers
 
@@ -12,7 +13,10 @@ setup() {
 }
 
 teardown() {
-	box_teardown
+	local rc=0
+	box_teardown || rc=$?
+	stop_agent
+	return "$rc"
 }
 
 # seccomp_syscalls RULES-JSON: defaultAction ALLOW plus RULES.
@@ -219,7 +223,7 @@ kill_probe() {
 	assert_output true
 	local name
 	for name in SCMP_ACT_ERRNO SCMP_ACT_KILL SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_TRAP \
-		SCMP_ACT_ALLOW SCMP_ACT_LOG SCMP_ACT_TRACE; do
+		SCMP_ACT_ALLOW SCMP_ACT_LOG SCMP_ACT_TRACE SCMP_ACT_NOTIFY; do
 		jq -e --arg n "$name" '.linux.seccomp.actions | index($n)' <<<"$j" >/dev/null ||
 			fail "features: action $name missing"
 	done
@@ -269,7 +273,188 @@ bad_seccomp() {
 		'linux.seccomp.flags[0]: unknown seccomp flag "SECCOMP_FILTER_FLAG_NOPE"'
 }
 
-@test "seccomp: SCMP_ACT_NOTIFY is refused with a clear error" {
+# ---------------------------------------------------------------------------
+# SCMP_ACT_NOTIFY: box hands the filter's listener, with the container process
+# state, to the agent on linux.seccomp.listenerPath. box-seccomp-agent (built
+# next to box) answers mkdir/mkdirat with --mkdir-errno and lets every other
+# notified syscall through.
+# ---------------------------------------------------------------------------
+
+SECCOMP_AGENT_BIN="${SECCOMP_AGENT_BIN:-$(dirname "$BOX_BIN")/box-seccomp-agent}"
+
+# start_agent [AGENT-OPTION...]: the agent in the background, listening on
+# $AGENT_SOCK and writing each container process state it gets as one line
+# of $AGENT_STATES.
+start_agent() {
+	[[ -x "$SECCOMP_AGENT_BIN" ]] ||
+		fail "box-seccomp-agent not found at $SECCOMP_AGENT_BIN: run make (or set SECCOMP_AGENT_BIN)"
+	AGENT_SOCK="$BATS_TEST_TMPDIR/agent.sock"
+	AGENT_STATES="$BATS_TEST_TMPDIR/agent-states"
+	"$SECCOMP_AGENT_BIN" --wait-ms 55000 "$@" "$AGENT_SOCK" "$AGENT_STATES" \
+		</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/agent.err" 3>&- &
+	AGENT_PID=$!
+	wait_for_file "$AGENT_SOCK"
+}
+
+# stop_agent [SIGNAL]: ends the agent started by start_agent (if any). With
+# KILL its socket stays behind, refusing connections.
+stop_agent() {
+	[[ -n "${AGENT_PID:-}" ]] || return 0
+	kill -s "${1:-TERM}" "$AGENT_PID" 2>/dev/null || true
+	wait "$AGENT_PID" 2>/dev/null || true
+	AGENT_PID=""
+}
+
+# notify_mkdir [LISTENER-PATH]: mkdir and mkdirat notify the listener
+# (default $AGENT_SOCK); listenerMetadata names the container.
+notify_mkdir() {
+	local path="${1:-$AGENT_SOCK}"
+	update_config ".linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", listenerPath: \"$path\",
+		listenerMetadata: \"metadata of $CID\", syscalls: [{names: $MKDIR, action: \"SCMP_ACT_NOTIFY\"}]}"
+}
+
+# agent_state N: prints the Nth container process state the agent received.
+agent_state() {
+	retry 5 file_has_lines "$AGENT_STATES" "$1" || fail "the agent did not receive state $1: $(cat "$BATS_TEST_TMPDIR/agent.err")"
+	sed -n "$1p" "$AGENT_STATES"
+}
+
+@test "seccomp notify: a notified mkdir fails with the agent's errno, with and without noNewPrivileges" {
+	start_agent --mkdir-errno 123 # ENOMEDIUM
+	notify_mkdir
+	set_args sh -c 'mkdir /tmp/x; echo "mkdir status $?"; touch /tmp/allowed && echo touched'
+	local nnp
+	for nnp in true false; do
+		update_config ".process.noNewPrivileges = $nnp"
+		run box run --bundle "$BUNDLE" "$CID"
+		assert_success
+		assert_line --partial "can't create directory '/tmp/x': No medium found"
+		assert_line "mkdir status 1"
+		assert_line touched
+		assert_not_exists "$BUNDLE/rootfs/tmp/x"
+		assert_file_exists "$BUNDLE/rootfs/tmp/allowed"
+		rm -f "$BUNDLE/rootfs/tmp/allowed"
+	done
+	assert_nothing_left
+}
+
+@test "seccomp notify: a process that runs as another user hands its listener over too" {
+	requires root
+	start_agent --mkdir-errno 123
+	notify_mkdir
+	set_args sh -c 'id -u; mkdir /tmp/x; echo "mkdir status $?"'
+	local nnp
+	for nnp in true false; do
+		update_config ".process.noNewPrivileges = $nnp | .process.user = {uid: 1000, gid: 1000}"
+		run box run --bundle "$BUNDLE" "$CID"
+		assert_success
+		assert_line 1000
+		assert_line --partial "No medium found"
+		assert_line "mkdir status 1"
+	done
+}
+
+@test "seccomp notify: the agent can make a syscall succeed without doing it" {
+	start_agent --mkdir-errno 0
+	notify_mkdir
+	set_args sh -c 'mkdir /tmp/y && echo "mkdir said yes"; [ -d /tmp/y ] || echo "no /tmp/y"'
+	run box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_line "mkdir said yes"
+	assert_line "no /tmp/y"
+}
+
+@test "seccomp notify: the agent gets the container process state; the container keeps no listener" {
+	start_agent
+	notify_mkdir
+	set_args sleep 1000
+	create_container
+	local pid state
+	pid="$(container_pid "$CID")"
+	state="$(agent_state 1)"
+	run jq -c '[.fds, .pid, .metadata, .state.id, .state.pid, .state.status, .state.bundle]' <<<"$state"
+	assert_output "$(jq -cn --argjson pid "$pid" --arg id "$CID" --arg bundle "$BUNDLE" \
+		'[["seccompFd"], $pid, "metadata of \($id)", $id, $pid, "creating", $bundle]')"
+	run jq -r '.ociVersion' <<<"$state"
+	assert_output --regexp '^1\.[0-9]+\.[0-9]+'
+	box start "$CID"
+	wait_for_status "$CID" running
+	# neither the container's process nor box holds the listener: only the agent
+	fd_list "$pid" >"$BATS_TEST_TMPDIR/fds"
+	run grep -c seccomp "$BATS_TEST_TMPDIR/fds"
+	assert_output 0
+	[[ -z "$(box_pids_for_root)" ]] || fail "box processes still running: $(box_pids_for_root)"
+	run grep -c seccomp <(fd_list "$AGENT_PID")
+	assert_output 1
+	run box exec "$CID" mkdir /tmp/denied
+	assert_failure 1
+	assert_output --partial "Operation not permitted"
+}
+
+@test "seccomp notify: a process started with exec hands its own listener to the agent" {
+	start_agent --mkdir-errno 123
+	notify_mkdir
+	set_args sleep 1000
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	run box exec "$CID" sh -c 'mkdir /tmp/e; echo "mkdir status $?"'
+	assert_success
+	assert_line --partial "No medium found"
+	assert_line "mkdir status 1"
+	local state
+	state="$(agent_state 2)"
+	run jq -c '[.fds, .pid != '"$pid"', .metadata, .state.id, .state.pid, .state.status]' <<<"$state"
+	assert_output "$(jq -cn --argjson pid "$pid" --arg id "$CID" \
+		'[["seccompFd"], true, "metadata of \($id)", $id, $pid, "running"]')"
+}
+
+@test "seccomp notify: no socket at listenerPath is a clear error, and nothing is left" {
+	local sock="$BATS_TEST_TMPDIR/no-agent.sock"
+	notify_mkdir "$sock"
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "linux.seccomp.listenerPath \"$sock\": connecting: No such file or directory"
+	assert_nothing_left
+	set_args true
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_box_error "linux.seccomp.listenerPath \"$sock\": connecting: No such file or directory"
+	assert_nothing_left
+}
+
+@test "seccomp notify: a listener that refuses is a clear error for create and exec" {
+	start_agent
+	notify_mkdir
+	set_args sleep 1000
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	stop_agent KILL
+	assert_exists "$AGENT_SOCK"
+	run --separate-stderr box exec "$CID" true
+	assert_box_error "linux.seccomp.listenerPath \"$AGENT_SOCK\": connecting: Connection refused"
+	# the exec'd process is gone: only the init runs in the container
+	assert_equal "$(stray_pids | xargs)" "$pid"
+	box delete --force "$CID"
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "linux.seccomp.listenerPath \"$AGENT_SOCK\": connecting: Connection refused"
+	assert_nothing_left
+}
+
+@test "seccomp notify: SCMP_ACT_NOTIFY without listenerPath is rejected" {
 	bad_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
-		'linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY'
+		'config.json: linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY'
+	bad_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "",
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		'config.json: linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY'
+	bad_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: 7,
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		'config.json: linux.seccomp.listenerPath: expected string'
+}
+
+@test "seccomp notify: SCMP_ACT_NOTIFY as defaultAction or for sendmsg is rejected" {
+	bad_seccomp '{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/tmp/agent.sock"}' \
+		'config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as the default action'
+	bad_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/tmp/agent.sock",
+		syscalls: [{names: ["mkdir", "sendmsg"], action: "SCMP_ACT_NOTIFY"}]}' \
+		'config.json: linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for sendmsg'
 }

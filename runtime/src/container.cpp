@@ -264,10 +264,18 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     send_or_report({MsgType::Go, "cgroup"});
 
     for (;;) {
-        auto reply = recv_message(parent_sock.get());
+        UniqueFd passed;
+        auto reply = recv_message(parent_sock.get(), &passed);
         if (!reply) throw Error("the container's init exited during setup");
         if (reply->type == MsgType::Error) throw Error(reply->payload);
         if (reply->type == MsgType::Ready) break;
+        if (reply->type == MsgType::SeccompListener) {
+            if (!passed || !spec.linux.seccomp) throw Error("the container's init sent no seccomp listener");
+            send_seccomp_listener(*spec.linux.seccomp, passed.get(), child, oci_state_json(st, Status::Creating));
+            passed.reset();
+            send_or_report({MsgType::Go, ""});
+            continue;
+        }
         if (reply->type != MsgType::HookPoint) throw Error("unexpected message from the container's init");
         ContainerState creating = st;
         creating.pid = child;

@@ -28,6 +28,7 @@
 #include "proc.hpp"
 #include "process.hpp"
 #include "rlimits.hpp"
+#include "seccomp.hpp"
 
 namespace box {
 namespace {
@@ -234,7 +235,12 @@ int Runtime::exec(const ExecOptions& opts) {
                 throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
             std::vector<std::string> env = process_environment(proc);
             std::string exe = find_executable(proc.args[0], env);
-            drop_privileges(proc, seccomp, !setgroups_denied());
+            // A seccomp notify listener goes to box exec (and on to linux.seccomp.listenerPath).
+            drop_privileges(proc, seccomp, !setgroups_denied(), [&](int listener) {
+                send_message(sock, {MsgType::SeccompListener, ""}, listener);
+                auto reply = recv_message(sock);
+                if (!reply || reply->type != MsgType::Go) _exit(1);
+            });
             preserve_fds(opts.preserve_fds);
             exec_process(proc, exe, env, seccomp);
         } catch (const std::exception& e) {
@@ -249,10 +255,39 @@ int Runtime::exec(const ExecOptions& opts) {
     console.reset();
     pid_t pid = -1;
     std::string error;
-    while (auto msg = recv_message(parent_sock.get())) {
+    UniqueFd listener;  // the process's seccomp notify listener, once it sent one
+    for (;;) {
+        UniqueFd passed;
+        std::optional<Message> msg;
+        try {
+            msg = recv_message(parent_sock.get(), &passed);
+        } catch (const Error& e) {
+            error = e.what();
+        }
+        if (!msg) break;
         if (msg->type == MsgType::Ready) pid = static_cast<pid_t>(std::stol(msg->payload));
         if (msg->type == MsgType::Error) error = msg->payload;
+        if (msg->type == MsgType::SeccompListener) {
+            if (!passed || !seccomp) {
+                error = "exec: the process sent no seccomp listener";
+                break;
+            }
+            listener = std::move(passed);
+        }
+        // The process's pid (from the intermediate) may come after its listener.
+        if (listener && pid > 0) {
+            try {
+                send_seccomp_listener(*seccomp, listener.get(), pid, oci_state_json(st, status));
+                listener.reset();
+                send_message(parent_sock.get(), {MsgType::Go, ""});
+            } catch (const Error& e) {
+                error = e.what();
+                break;
+            }
+        }
     }
+    parent_sock.reset();
+    if (!error.empty() && pid > 0) ::kill(pid, SIGKILL);
     while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
     }
     if (!error.empty()) {

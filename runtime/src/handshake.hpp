@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "fd.hpp"
+
 namespace box {
 
 enum class MsgType : uint8_t {
@@ -13,6 +15,9 @@ enum class MsgType : uint8_t {
     Error = 3,      // init -> parent: payload is the error message
     Ack = 4,        // parent -> init: state recorded, init may wait for start
     HookPoint = 5,  // init -> parent: payload names a hook stage to run now
+    // init or exec -> parent: the seccomp notify listener comes with the frame (SCM_RIGHTS);
+    // the sender waits for Go, sent once the listener has reached linux.seccomp.listenerPath.
+    SeccompListener = 6,
 };
 
 struct Message {
@@ -23,8 +28,11 @@ struct Message {
 
 constexpr uint32_t kMaxFrameBody = 64 * 1024;
 
-void send_message(int fd, const Message& msg);
+// With pass_fd >= 0 that fd travels with the frame (SCM_RIGHTS); the caller still owns it.
+void send_message(int fd, const Message& msg, int pass_fd = -1);
 // nullopt on EOF at a frame boundary; throws Error on a truncated, empty or oversized frame.
-std::optional<Message> recv_message(int fd);
+// An fd that came with the frame is stored in *passed (O_CLOEXEC). Without passed, or with
+// more than one fd, the frame is refused (and the fds closed).
+std::optional<Message> recv_message(int fd, UniqueFd* passed = nullptr);
 
 }  // namespace box

@@ -109,7 +109,13 @@ void run_container_init(const InitContext& ctx) {
 
         std::vector<std::string> env = process_environment(proc);
         std::string exe = find_executable(proc.args[0], env);
-        drop_privileges(proc, spec.linux.seccomp, setgroups_allowed);
+        // The seccomp notify listener goes to `box create`, which passes it to the agent at
+        // linux.seccomp.listenerPath; we go on once it has (and close our copy).
+        drop_privileges(proc, spec.linux.seccomp, setgroups_allowed, [&](int listener) {
+            send_message(sync_fd, {MsgType::SeccompListener, ""}, listener);
+            auto reply = recv_message(sync_fd);
+            if (!reply || reply->type != MsgType::Go) _exit(1);
+        });
 
         send_message(sync_fd, {MsgType::Ready, ""});
         auto ack = recv_message(sync_fd);

@@ -114,18 +114,27 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     throw Error("executable " + quote(name) + " not found in the container (PATH=" + path + ")");
 }
 
-void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed) {
+void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed,
+                     const SeccompListenerFn& on_listener) {
+    auto load = [&] {
+        UniqueFd listener = load_seccomp(*seccomp);
+        if (!listener) return;
+        if (!on_listener) throw Error("linux.seccomp: nothing here can take the SCMP_ACT_NOTIFY listener");
+        on_listener(listener.get());
+    };
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it.
-    if (seccomp && !p.no_new_privileges) load_seccomp(*seccomp);
+    if (seccomp && !p.no_new_privileges) load();
     if (p.capabilities) drop_bounding_set(*p.capabilities);
     apply_user(p.user, setgroups_allowed);
     if (p.capabilities) apply_capability_sets(*p.capabilities);
     if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("setting no_new_privs");
+    // A notifying filter cannot wait for execve: by then box may have exited.
+    if (seccomp && p.no_new_privileges && seccomp_notifies(*seccomp)) load();
 }
 
 void exec_process(const Process& p, const std::string& exe, const std::vector<std::string>& env,
                   const std::optional<Json>& seccomp) {
-    if (seccomp && p.no_new_privileges) load_seccomp(*seccomp);
+    if (seccomp && p.no_new_privileges && !seccomp_notifies(*seccomp)) load_seccomp(*seccomp);
     std::vector<std::string> args = p.args, envs = env;
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());

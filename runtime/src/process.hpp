@@ -1,6 +1,7 @@
 // The container process, as init and exec both prepare it: terminal, environment,
 // executable lookup, identity and privileges, and finally execve.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,10 +20,18 @@ std::vector<std::string> process_environment(const Process& p);
 // Finds the executable as execvp would, with the container's PATH, inside the current root.
 std::string find_executable(const std::string& name, const std::vector<std::string>& env);
 
-// Seccomp (when no_new_privs is off), bounding set, user, capability sets, no_new_privs.
-void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed);
+// Receives the seccomp notify listener right after the filter is loaded, and must hand it to
+// box (which sends it to linux.seccomp.listenerPath); the fd is closed when it returns.
+using SeccompListenerFn = std::function<void(int listener)>;
 
-// Seccomp as late as possible when no_new_privs is on, then execve. Never returns.
+// Seccomp (when no_new_privs is off, or when the filter has SCMP_ACT_NOTIFY rules: its
+// listener must reach box while box still listens), bounding set, user, capability sets,
+// no_new_privs.
+void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed,
+                     const SeccompListenerFn& on_listener);
+
+// Seccomp as late as possible when no_new_privs is on (unless drop_privileges loaded it), then
+// execve. Never returns.
 [[noreturn]] void exec_process(const Process& p, const std::string& exe, const std::vector<std::string>& env,
                                const std::optional<Json>& seccomp);
 

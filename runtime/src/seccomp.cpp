@@ -1,8 +1,11 @@
 #include "seccomp.hpp"
 
 #include <seccomp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "error.hpp"
@@ -12,6 +15,10 @@ namespace box {
 namespace {
 
 constexpr const char* kLabel = "config.json";
+constexpr const char* kNotify = "SCMP_ACT_NOTIFY";
+// The container process hands its notify listener to box with this syscall: a rule that
+// notified it would wait for an agent that cannot have the listener yet.
+constexpr const char* kHandOverSyscall = "sendmsg";
 
 struct ActionName {
     const char* name;
@@ -28,6 +35,7 @@ const ActionName kActions[] = {
     {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(EPERM), true},
     {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
     {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
 };
 
 const std::pair<const char*, scmp_compare> kOps[] = {
@@ -50,7 +58,6 @@ const std::pair<const char*, const char*> kArches[] = {
 
 uint32_t parse_action(const JsonReader& r, std::optional<JsonReader> errno_ret) {
     std::string name = r.as_string();
-    if (name == "SCMP_ACT_NOTIFY") r.fail("SCMP_ACT_NOTIFY is not supported by box yet");
     for (const auto& a : kActions) {
         if (name != a.name) continue;
         if (!a.takes_errno) return a.action;
@@ -83,11 +90,23 @@ struct FilterDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
-// Parses the whole description; with ctx set, also adds the rules to it.
-void build(const Json& seccomp, scmp_filter_ctx ctx) {
+// Parses the whole description; with ctx set, also adds the rules to it. Returns whether
+// SCMP_ACT_NOTIFY rules were added to ctx (without ctx: whether there are any).
+bool build(const Json& seccomp, scmp_filter_ctx ctx) {
     JsonReader r(seccomp, kLabel, "linux.seccomp");
     uint32_t def = parse_action(r.at("defaultAction"), r.get("defaultErrnoRet"));
-    (void)def;
+    // Like runc: the runtime's own syscalls between loading and handing the listener over
+    // would wait for an agent that has no listener yet.
+    if (def == SCMP_ACT_NOTIFY) r.at("defaultAction").fail("SCMP_ACT_NOTIFY cannot be used as the default action");
+    std::string listener_path;
+    if (auto lp = r.get("listenerPath")) {
+        listener_path = lp->as_string();
+        if (listener_path.size() >= sizeof(sockaddr_un{}.sun_path))
+            lp->fail("socket path of " + std::to_string(listener_path.size()) + " bytes is too long (at most " +
+                     std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + ")");
+    }
+    if (auto md = r.get("listenerMetadata")) md->as_string();
+    bool notify_declared = false, notify_added = false;
     if (auto arches = r.get("architectures"))
         for (const auto& a : arches->as_array()) {
             uint32_t token = parse_arch(a);
@@ -112,6 +131,8 @@ void build(const Json& seccomp, scmp_filter_ctx ctx) {
     if (auto syscalls = r.get("syscalls"))
         for (const auto& sc : syscalls->as_array()) {
             uint32_t action = parse_action(sc.at("action"), sc.get("errnoRet"));
+            bool notify = action == SCMP_ACT_NOTIFY;
+            notify_declared = notify_declared || notify;
             std::vector<scmp_arg_cmp> cmps;
             if (auto args = sc.get("args"))
                 for (const auto& a : args->as_array()) {
@@ -126,6 +147,9 @@ void build(const Json& seccomp, scmp_filter_ctx ctx) {
                 }
             for (const auto& name_r : sc.at("names").as_array()) {
                 std::string name = name_r.as_string();
+                if (notify && name == kHandOverSyscall)
+                    name_r.fail(std::string("SCMP_ACT_NOTIFY cannot be used for ") + kHandOverSyscall +
+                                ": the container process hands the notify listener to box with it");
                 int nr = seccomp_syscall_resolve_name(name.c_str());
                 if (nr == __NR_SCMP_ERROR) {
                     // Like runc: a syscall this kernel or libseccomp does not know is skipped.
@@ -135,24 +159,90 @@ void build(const Json& seccomp, scmp_filter_ctx ctx) {
                 if (!ctx || action == def) continue;
                 int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
                 if (rc < 0) throw_errno("linux.seccomp: adding a rule for " + name, -rc);
+                notify_added = notify_added || notify;
             }
         }
+    if (notify_declared && listener_path.empty())
+        throw Error(std::string(kLabel) + ": linux.seccomp.listenerPath: required when a rule uses " + kNotify +
+                    " (the unix socket of the agent that receives the notify listener)");
+    return ctx ? notify_added : notify_declared;
 }
 
 }  // namespace
 
 void validate_seccomp(const Json& seccomp) { build(seccomp, nullptr); }
 
-void load_seccomp(const Json& seccomp) {
+bool seccomp_notifies(const Json& seccomp) {
+    auto syscalls = seccomp.find("syscalls");
+    if (syscalls == seccomp.end() || !syscalls->is_array()) return false;
+    for (const auto& sc : *syscalls)
+        if (sc.is_object() && sc.value("action", Json()) == kNotify) return true;
+    return false;
+}
+
+UniqueFd load_seccomp(const Json& seccomp) {
+    // Detect the kernel's seccomp API now: libseccomp would otherwise probe it (with syscalls)
+    // in seccomp_notify_fd, under the filter, before the listener is handed over.
+    seccomp_api_get();
     JsonReader r(seccomp, kLabel, "linux.seccomp");
     uint32_t def = parse_action(r.at("defaultAction"), r.get("defaultErrnoRet"));
     std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(def));
     if (!ctx) throw Error("linux.seccomp: cannot initialise the filter");
     // Do not let libseccomp set no_new_privs on its own: that is process.noNewPrivileges' job.
     seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
-    build(seccomp, ctx.get());
+    bool notify = build(seccomp, ctx.get());
     int rc = seccomp_load(ctx.get());
     if (rc < 0) throw_errno("linux.seccomp: loading the filter", -rc);
+    if (!notify) return {};
+    // The kernel creates the listener O_CLOEXEC; no syscall may come between here and the
+    // hand-over that a rule could notify.
+    int fd = seccomp_notify_fd(ctx.get());
+    if (fd < 0) throw_errno("linux.seccomp: getting the SCMP_ACT_NOTIFY listener", -fd);
+    return UniqueFd(fd);
+}
+
+void send_seccomp_listener(const Json& seccomp, int listener, pid_t pid, const Json& state) {
+    JsonReader r(seccomp, kLabel, "linux.seccomp");
+    std::string path = r.string_or("listenerPath", "");
+    std::string what = "linux.seccomp.listenerPath " + quote(path);
+    if (path.empty()) throw Error("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
+    Json msg = {{"ociVersion", state.value("ociVersion", "1.2.0")}, {"fds", {"seccompFd"}}, {"pid", pid}};
+    if (std::string md = r.string_or("listenerMetadata", ""); !md.empty()) msg["metadata"] = md;
+    msg["state"] = state;
+    std::string body = dump_json(msg);
+
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno(what + ": creating a socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error(what + ": socket path too long");
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    while (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        if (errno != EINTR) throw_errno(what + ": connecting");
+    // The fd goes with the first bytes; the rest of a long state may need more calls.
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    size_t sent = 0;
+    while (sent < body.size()) {
+        iovec iov{body.data() + sent, body.size() - sent};
+        msghdr m{};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        if (sent == 0) {
+            m.msg_control = control;
+            m.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
+        }
+        ssize_t n = ::sendmsg(sock.get(), &m, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno(what + ": sending the container process state");
+        }
+        sent += static_cast<size_t>(n);
+    }
 }
 
 std::vector<std::string> seccomp_actions() {

@@ -1,5 +1,6 @@
 #include "handshake.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +26,24 @@ struct SocketPair {
 
 void write_raw(int fd, const std::string& bytes) {
     ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+}
+
+struct Pipe {
+    UniqueFd r, w;
+    Pipe() {
+        int p[2];
+        EXPECT_EQ(::pipe2(p, O_CLOEXEC), 0);
+        r.reset(p[0]);
+        w.reset(p[1]);
+    }
+};
+
+// What is readable from fd right now (up to 64 bytes), or "EOF".
+std::string read_now(int fd) {
+    char buf[64];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) return "EOF";
+    return n < 0 ? "error" : std::string(buf, static_cast<size_t>(n));
 }
 
 std::string header(uint32_t len) {
@@ -105,4 +124,65 @@ TEST(Handshake, EmptyFrameIsRejected) {
 TEST(Handshake, SendRefusesOversizePayload) {
     SocketPair s;
     EXPECT_THROW(send_message(s.a.get(), {MsgType::Error, std::string(kMaxFrameBody, 'x')}), Error);
+}
+
+TEST(Handshake, FdTravelsWithItsFrame) {
+    SocketPair s;
+    Pipe p;
+    send_message(s.a.get(), {MsgType::SeccompListener, "x"}, p.w.get());
+    p.w.reset();  // the copy in flight keeps the pipe open
+    UniqueFd got;
+    auto m = recv_message(s.b.get(), &got);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, (Message{MsgType::SeccompListener, "x"}));
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(::fcntl(got.get(), F_GETFD) & FD_CLOEXEC);
+    ASSERT_EQ(::write(got.get(), "hi", 2), 2);
+    EXPECT_EQ(read_now(p.r.get()), "hi");
+    got.reset();
+    EXPECT_EQ(read_now(p.r.get()), "EOF");
+}
+
+TEST(Handshake, FdBelongsToTheFrameItWasSentWith) {
+    SocketPair s;
+    Pipe p;
+    send_message(s.a.get(), {MsgType::Ready, ""});
+    send_message(s.a.get(), {MsgType::SeccompListener, std::string(20000, 'y')}, p.w.get());
+    send_message(s.a.get(), {MsgType::Ack, ""});
+    UniqueFd first, second, third;
+    auto m1 = recv_message(s.b.get(), &first);
+    auto m2 = recv_message(s.b.get(), &second);
+    auto m3 = recv_message(s.b.get(), &third);
+    ASSERT_TRUE(m1 && m2 && m3);
+    EXPECT_EQ(m1->type, MsgType::Ready);
+    EXPECT_EQ(m2->type, MsgType::SeccompListener);
+    EXPECT_EQ(m2->payload.size(), 20000u);
+    EXPECT_EQ(m3->type, MsgType::Ack);
+    EXPECT_FALSE(first);
+    EXPECT_TRUE(second);
+    EXPECT_FALSE(third);
+}
+
+TEST(Handshake, UnexpectedFdIsRefusedAndClosed) {
+    SocketPair s;
+    Pipe p;
+    send_message(s.a.get(), {MsgType::Ready, ""}, p.w.get());
+    p.w.reset();
+    try {
+        recv_message(s.b.get());
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("unexpected file descriptor"), std::string::npos);
+    }
+    EXPECT_EQ(read_now(p.r.get()), "EOF");  // nobody holds the write end any more
+}
+
+TEST(Handshake, NoFdLeavesTheSlotEmpty) {
+    SocketPair s;
+    send_message(s.a.get(), {MsgType::Go, ""});
+    UniqueFd got;
+    auto m = recv_message(s.b.get(), &got);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->type, MsgType::Go);
+    EXPECT_FALSE(got);
 }

@@ -63,8 +63,13 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts) {
     bool userns = spec.linux.find_namespace("user") != nullptr;
     if (!userns && (!spec.linux.uid_mappings.empty() || !spec.linux.gid_mappings.empty()))
         throw Error("config.json: linux.uidMappings: id mappings need a user namespace in linux.namespaces");
-    if (userns && spec.linux.find_namespace("user")->path.empty() && spec.linux.uid_mappings.empty())
-        throw Error("config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
+    if (userns && spec.linux.find_namespace("user")->path.empty()) {
+        if (spec.linux.uid_mappings.empty())
+            throw Error("config.json: linux.uidMappings: a new user namespace needs uid and gid mappings");
+        if (spec.linux.gid_mappings.empty())
+            throw Error("config.json: linux.gidMappings: a new user namespace needs uid and gid mappings");
+    }
+    validate_id_mappings(spec.linux);
     const Namespace* uts = spec.linux.find_namespace("uts");
     if (!spec.hostname.empty() && (!uts || !uts->path.empty()))
         throw Error("config.json: hostname: setting the hostname needs a new uts namespace");

@@ -221,6 +221,9 @@ int Runtime::exec(const ExecOptions& opts) {
                 _exit(0);
             }
             sigprocmask(SIG_SETMASK, &old, nullptr);
+            // Before the process is non-dumpable: then /proc/self belongs to the host's root,
+            // and a rootless caller could no longer write its own oom_score_adj.
+            if (proc.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
             ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // until execve: the container must not reach us
             if (joined_user && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
                 throw_errno("becoming root in the container's user namespace");
@@ -230,7 +233,6 @@ int Runtime::exec(const ExecOptions& opts) {
             if (proc.terminal) setup_terminal(proc, console.get());
             console.reset();
             apply_rlimits(proc.rlimits);
-            if (proc.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
             if (::chdir(proc.cwd.c_str()) < 0)
                 throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
             std::vector<std::string> env = process_environment(proc);

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -104,6 +105,8 @@ void run_container_init(const InitContext& ctx) {
         if (ctx.console_socket_fd >= 0) ::close(ctx.console_socket_fd);
 
         apply_rlimits(proc.rlimits);
+        if (spec.linux.personality && ::personality(*spec.linux.personality) < 0)
+            throw_errno("linux.personality: setting the execution domain");
         if (proc.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
         if (::chdir(proc.cwd.c_str()) < 0) throw_errno("process.cwd: changing to " + quote(proc.cwd));
 

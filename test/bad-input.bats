@@ -644,6 +644,14 @@ JSON
 	assert_unchanged_and_nothing_left
 }
 
+@test "exec --detach --pid-file in a directory that does not exist: nothing is started" {
+	start_and_snapshot
+	local dir="$BATS_TEST_TMPDIR/no-such-dir"
+	run --separate-stderr box exec --detach --pid-file "$dir/pid" "$CID" sleep 1000
+	assert_box_error "--pid-file \"$dir/pid\": No such file or directory"
+	assert_unchanged_and_nothing_left
+}
+
 @test "exec on an unknown id" {
 	run --separate-stderr box exec "nosuch-$CID" true
 	assert_box_error "container \"nosuch-$CID\" does not exist"
@@ -666,8 +674,7 @@ JSON
 @test "create --pid-file in a directory that does not exist" {
 	local dir="$BATS_TEST_TMPDIR/no-such-dir"
 	run --separate-stderr box create --bundle "$BUNDLE" --pid-file "$dir/pid" "$CID"
-	# (the message names the temporary file box writes first: $dir/pid.tmp)
-	assert_box_error "$dir/pid"
+	assert_box_error "--pid-file \"$dir/pid\": No such file or directory"
 	assert_file_not_exists "$dir"
 	assert_nothing_left
 }
@@ -675,7 +682,7 @@ JSON
 @test "run --pid-file in a directory that does not exist" {
 	local dir="$BATS_TEST_TMPDIR/no-such-dir"
 	run --separate-stderr box run --detach --bundle "$BUNDLE" --pid-file "$dir/pid" "$CID"
-	assert_box_error "$dir/pid"
+	assert_box_error "--pid-file \"$dir/pid\": No such file or directory"
 	assert_file_not_exists "$dir"
 	assert_nothing_left
 }

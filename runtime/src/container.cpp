@@ -92,12 +92,6 @@ UniqueFd connect_console_socket(const std::string& path) {
     return sock;
 }
 
-void write_pid_file(const std::string& path, pid_t pid) {
-    if (path.empty()) return;
-    std::string abs = path[0] == '/' ? path : std::string(::getcwd(nullptr, 0) ?: ".") + "/" + path;
-    write_file_atomic(abs, std::to_string(pid), 0644);
-}
-
 // Undo for a create that failed half-way: kill init, remove cgroups and the state directory.
 class CreateRollback {
 public:
@@ -147,6 +141,7 @@ std::string default_state_root() {
 
 pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) {
     validate_container_id(opts.id);
+    check_pid_file(opts.pid_file);
     std::string bundle = absolute_dir(opts.bundle);
     Spec spec = load_bundle_spec(bundle);
     validate_for_create(spec, opts);
@@ -382,6 +377,14 @@ void Runtime::remove(const std::string& id, bool force) {
         if (!force || std::string(e.what()).find("is corrupt") == std::string::npos) throw;
         // An unreadable state cannot name the init; clear what the id alone leads to.
         log::warn(std::string(e.what()) + "; removing it");
+        if (auto init = store_.init_record(id)) {
+            // Without a cgroup (rootless) the init is the only handle on the container's processes.
+            if (UniqueFd pidfd = open_pidfd(init->first, init->second)) {
+                pidfd_signal(pidfd.get(), SIGKILL);
+                if (!pidfd_wait_exit(pidfd.get(), 10000))
+                    throw Error("container " + quote(id) + " did not exit after SIGKILL");
+            }
+        }
         try {
             cgroup_destroy(ContainerCgroup::existing_dirs(ContainerCgroup::resolve_path("", id, false)));
         } catch (const Error& ce) {

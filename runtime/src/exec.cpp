@@ -121,6 +121,7 @@ UniqueFd connect_socket(const std::string& path) {
 
 int Runtime::exec(const ExecOptions& opts) {
     validate_container_id(opts.id);
+    check_pid_file(opts.pid_file);
     ContainerState st = store_.load(opts.id);
     Status status = store_.status(st);
     if (status == Status::Paused && !opts.ignore_paused)
@@ -300,15 +301,7 @@ int Runtime::exec(const ExecOptions& opts) {
         throw Error(error);
     }
     if (pid <= 0) throw Error("exec: the process did not start");
-    if (!opts.pid_file.empty()) {
-        std::string path = opts.pid_file;
-        if (path[0] != '/') {
-            char* cwd = ::getcwd(nullptr, 0);
-            path = std::string(cwd ? cwd : ".") + "/" + path;
-            std::free(cwd);
-        }
-        write_file_atomic(path, std::to_string(pid), 0644);
-    }
+    write_pid_file(opts.pid_file, pid);
     if (opts.detach) return 0;
     for (;;) {
         siginfo_t info{};

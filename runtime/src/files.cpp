@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -77,6 +78,40 @@ void mkdir_p(const std::string& path, unsigned mode) {
         cur = path.substr(0, pos);
         if (cur.empty()) continue;
         if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) throw_errno("creating directory " + cur);
+    }
+}
+
+}  // namespace box
+
+namespace box {
+
+namespace {
+std::string absolute_pid_file(const std::string& path) {
+    if (path[0] == '/') return path;
+    char* cwd = ::getcwd(nullptr, 0);
+    std::string abs = std::string(cwd ? cwd : ".") + "/" + path;
+    std::free(cwd);
+    return abs;
+}
+}  // namespace
+
+void check_pid_file(const std::string& path) {
+    if (path.empty()) return;
+    std::string abs = absolute_pid_file(path);
+    std::string parent = abs.substr(0, abs.rfind('/'));
+    struct stat st {};
+    if (!parent.empty() && ::stat(parent.c_str(), &st) < 0) throw_errno("--pid-file " + quote(path));
+    if (!parent.empty() && !S_ISDIR(st.st_mode)) throw_errno("--pid-file " + quote(path), ENOTDIR);
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return;
+    std::string abs = absolute_pid_file(path);
+    check_pid_file(path);
+    try {
+        write_file_atomic(abs, std::to_string(pid), 0644);
+    } catch (const Error& e) {
+        throw Error("--pid-file " + quote(path) + ": " + e.what());
     }
 }
 

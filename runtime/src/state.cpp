@@ -84,8 +84,20 @@ void StateStore::save(const ContainerState& s, bool durable) const {
         {"cgroupDirs", s.cgroup_dirs},
         {"config", s.config},
     };
+    if (s.pid > 0)
+        write_file_atomic(dir(s.id) + "/init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
+                          0600, Durability::Unsynced);
     write_file_atomic(dir(s.id) + "/state.json", dump_json(j), 0600,
                       durable ? Durability::Synced : Durability::Unsynced);
+}
+
+std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::string& id) const {
+    std::string text;
+    if (!try_read_file(dir(id) + "/init", text)) return std::nullopt;
+    long long pid = 0;
+    unsigned long long start = 0;
+    if (std::sscanf(text.c_str(), "%lld %llu", &pid, &start) != 2 || pid <= 0) return std::nullopt;
+    return std::make_pair(static_cast<pid_t>(pid), static_cast<uint64_t>(start));
 }
 
 ContainerState StateStore::load(const std::string& id) const {
@@ -149,7 +161,8 @@ std::vector<std::string> StateStore::ids() const {
 
 void StateStore::remove(const std::string& id) const {
     std::string d = dir(id);
-    for (const char* name : {"state.json", "state.json.tmp", "exec.fifo"}) ::unlink((d + "/" + name).c_str());
+    for (const char* name : {"state.json", "state.json.tmp", "init", "init.tmp", "exec.fifo"})
+        ::unlink((d + "/" + name).c_str());
     if (::rmdir(d.c_str()) < 0 && errno != ENOENT) throw_errno("removing " + d);
 }
 

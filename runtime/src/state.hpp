@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fd.hpp"
@@ -52,6 +54,9 @@ public:
     ContainerState load(const std::string& id) const;
     std::vector<std::string> ids() const;
     void remove(const std::string& id) const;
+    // The init's pid and start time, kept apart from state.json (--root/ID/init) so that
+    // `delete --force` can still stop the init of a container whose state file is damaged.
+    std::optional<std::pair<pid_t, uint64_t>> init_record(const std::string& id) const;
 
     Status status(const ContainerState& state) const;
 

@@ -14,6 +14,7 @@ BOX_LOAD_CONTAINERS="${BOX_LOAD_CONTAINERS:-50}"
 BOX_LOAD_PARALLEL="${BOX_LOAD_PARALLEL:-10}"
 BOX_LOAD_CYCLES="${BOX_LOAD_CYCLES:-200}"
 # each test here runs hundreds of box commands: more than the default limit
+# shellcheck disable=SC2034 # read by bats
 BATS_TEST_TIMEOUT=180
 
 setup() {

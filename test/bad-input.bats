@@ -226,12 +226,12 @@ JSON
 
 @test "linux.sysctl: a key that is not namespaced (vm.swappiness)" {
 	update_config '.linux.sysctl = {"vm.swappiness": "10"}'
-	create_fails 'linux.sysctl: "vm.swappiness" is not namespaced and would change the host'
+	create_fails 'config.json: linux.sysctl: "vm.swappiness" is not namespaced and would change the host'
 }
 
 @test "linux.cgroupsPath: containing .." {
 	update_config ".linux.cgroupsPath = \"/box/../escape-$CID\""
-	create_fails "linux.cgroupsPath \"/box/../escape-$CID\": must not contain \"..\""
+	create_fails "config.json: linux.cgroupsPath \"/box/../escape-$CID\": must not contain \"..\""
 }
 
 @test "linux.rootfsPropagation: unknown propagation" {
@@ -302,6 +302,11 @@ JSON
 	create_fails "config.json: linux.resources.memory.limit: must be -1 (unlimited) or a non-negative number of bytes"
 }
 
+@test "linux.resources.cpu.cpus: not a cpu list" {
+	update_config '.linux.resources.cpu = {cpus: "0-x"}'
+	create_fails 'config.json: linux.resources.cpu.cpus: must be a list like "0-3,5", got "0-x"'
+}
+
 @test "linux.resources.cpu.shares: a string" {
 	update_config '.linux.resources.cpu = {shares: "1024"}'
 	create_fails "config.json: linux.resources.cpu.shares: expected integer, got string"
@@ -351,7 +356,7 @@ JSON
 	update_config ".mounts += [{destination: \"/mnt\", source: \"$src\", type: \"bind\", options: [\"rbind\"]}]"
 	local n
 	n="$(last_index .mounts)"
-	create_fails "mounts[$n].source: \"$src\" does not exist"
+	create_fails "config.json: mounts[$n].source: \"$src\" does not exist"
 }
 
 @test "executable not found (absolute path): create fails naming it" {

@@ -171,6 +171,10 @@ i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i + 1)); echo $i > /started; done; e
 	assert_box_error -2 "--pids-limit"
 	run --separate-stderr box update --pids-limit lots "$CID"
 	assert_box_error -2 "pids-limit"
+	run --separate-stderr box update --cpuset-cpus abc "$CID"
+	assert_box_error -2 '--cpuset-cpus: invalid list "abc" (like 0-3,5)'
+	run --separate-stderr box update --cpuset-mems 3-1 "$CID"
+	assert_box_error -2 '--cpuset-mems: invalid list "3-1" (like 0-3,5)'
 
 	local f="$BATS_TEST_TMPDIR/resources.json"
 	echo '{ "memory": { "limit": -5 } }' >"$f"

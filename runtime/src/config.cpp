@@ -140,6 +140,29 @@ const char* namespace_proc_name(const std::string& type) {
     return nullptr;
 }
 
+bool is_cpu_list(const std::string& text) {
+    // The kernel's list format: "", "N", "N-M", comma separated, each range ascending.
+    size_t i = 0;
+    auto number = [&](unsigned long& out) {
+        size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == start || i - start > 9) return false;
+        out = std::stoul(text.substr(start, i - start));
+        return true;
+    };
+    while (i < text.size()) {
+        unsigned long lo = 0, hi = 0;
+        if (!number(lo)) return false;
+        if (i < text.size() && text[i] == '-') {
+            ++i;
+            if (!number(hi) || hi < lo) return false;
+        }
+        if (i == text.size()) break;
+        if (text[i] != ',' || ++i == text.size()) return false;
+    }
+    return true;
+}
+
 Resources parse_resources(const JsonReader& r) {
     Resources res;
     if (auto devices = r.get("devices")) {
@@ -181,8 +204,12 @@ Resources parse_resources(const JsonReader& r) {
             if (*res.cpu_quota < -1 || *res.cpu_quota == 0) v->fail("must be -1 (unlimited) or positive");
         }
         if (auto v = cpu->get("period")) res.cpu_period = v->as_uint();
-        if (auto v = cpu->get("cpus")) res.cpu_cpus = v->as_string();
-        if (auto v = cpu->get("mems")) res.cpu_mems = v->as_string();
+        for (auto [key, field] : {std::pair{"cpus", &res.cpu_cpus}, std::pair{"mems", &res.cpu_mems}}) {
+            if (auto v = cpu->get(key)) {
+                *field = v->as_string();
+                if (!is_cpu_list(**field)) v->fail("must be a list like \"0-3,5\", got " + quote(**field));
+            }
+        }
     }
     if (auto mem = r.get("memory")) {
         if (auto v = mem->get("kernel")) res.memory_kernel = v->as_int();

@@ -170,6 +170,8 @@ struct Spec {
 Spec parse_spec(const std::string& text, const std::string& label = "config.json");
 // linux.resources (also the document `box update --resources` reads).
 Resources parse_resources(const JsonReader& reader);
+// A cpuset list as cpuset.cpus and cpuset.mems take it: "0-3,5" (empty allowed).
+bool is_cpu_list(const std::string& text);
 // The hooks of a config document (as kept in the state).
 Hooks parse_hooks(const Json& config);
 // Parses an OCI process object (config.json's "process", or exec --process FILE).

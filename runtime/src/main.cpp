@@ -229,8 +229,12 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
     }
     if (p.vm.count("cpu-period")) r.cpu_period = positive("cpu-period");
     if (p.vm.count("cpu-shares")) r.cpu_shares = positive("cpu-shares");
-    if (p.vm.count("cpuset-cpus")) r.cpu_cpus = p.vm["cpuset-cpus"].as<std::string>();
-    if (p.vm.count("cpuset-mems")) r.cpu_mems = p.vm["cpuset-mems"].as<std::string>();
+    for (auto [flag, field] : {std::pair{"cpuset-cpus", &r.cpu_cpus}, std::pair{"cpuset-mems", &r.cpu_mems}}) {
+        if (!p.vm.count(flag)) continue;
+        *field = p.vm[flag].as<std::string>();
+        if (!is_cpu_list(**field))
+            throw UsageError(std::string("--") + flag + ": invalid list " + quote(**field) + " (like 0-3,5)");
+    }
     rt.update(id, r);
     return 0;
 }

@@ -136,3 +136,11 @@ TEST(Config, TimeOffsetsAreRejectedNotIgnored) {
               })),
               "config.json: linux.timeOffsets: not supported by box");
 }
+
+TEST(Config, CpusetListsAreChecked) {
+    for (const char* good : {"", "0", "0-3", "0-3,5", "1,2,3", "0-0"}) EXPECT_TRUE(is_cpu_list(good)) << good;
+    for (const char* bad : {"abc", "1-", "-1", "3-1", "1,", ",1", "1,,2", "1 2", "0-3,x", "1234567890"})
+        EXPECT_FALSE(is_cpu_list(bad)) << bad;
+    EXPECT_EQ(error_of(with([](Json& j) { j["linux"]["resources"]["cpu"]["cpus"] = "0-x"; })),
+              "config.json: linux.resources.cpu.cpus: must be a list like \"0-3,5\", got \"0-x\"");
+}

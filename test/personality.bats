@@ -34,6 +34,14 @@ teardown() {
 	assert_output "$want"
 }
 
+@test "personality: a process started with exec gets the domain too (as runc)" {
+	update_config '.linux.personality = {domain: "LINUX32"}'
+	start_container
+	run box exec "$CID" cat /proc/self/personality
+	assert_success
+	assert_output 00000008
+}
+
 @test "personality: LINUX keeps the default domain" {
 	update_config '.linux.personality = {domain: "LINUX"}'
 	set_args cat /proc/self/personality

@@ -140,6 +140,16 @@ const char* namespace_proc_name(const std::string& type) {
     return nullptr;
 }
 
+unsigned long parse_personality(const JsonReader& v) {
+    auto domain = v.at("domain");
+    std::string name = domain.as_string();
+    if (auto f = v.get("flags"); f && !f->as_string_array().empty())
+        f->fail("personality flags are not supported by box");
+    if (name == "LINUX") return 0x0000;    // PER_LINUX
+    if (name == "LINUX32") return 0x0008;  // PER_LINUX32
+    domain.fail("unknown personality domain " + quote(name) + " (LINUX or LINUX32)");
+}
+
 bool is_cpu_list(const std::string& text) {
     // The kernel's list format: "", "N", "N-M", comma separated, each range ascending.
     size_t i = 0;
@@ -413,18 +423,7 @@ Spec parse_spec(const std::string& text, const std::string& label) {
         if (auto v = l->get("intelRdt")) v->fail("not supported by box");
         // A time namespace would start with zero offsets: silently dropping them would lie to the container.
         if (auto v = l->get("timeOffsets")) v->fail("not supported by box");
-        if (auto v = l->get("personality")) {
-            auto domain = v->at("domain");
-            std::string name = domain.as_string();
-            if (name == "LINUX")
-                lx.personality = 0x0000;  // PER_LINUX
-            else if (name == "LINUX32")
-                lx.personality = 0x0008;  // PER_LINUX32
-            else
-                domain.fail("unknown personality domain " + quote(name) + " (LINUX or LINUX32)");
-            if (auto f = v->get("flags"); f && !f->as_string_array().empty())
-                f->fail("personality flags are not supported by box");
-        }
+        if (auto v = l->get("personality")) lx.personality = parse_personality(*v);
     }
     return spec;
 }

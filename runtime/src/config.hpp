@@ -172,6 +172,8 @@ Spec parse_spec(const std::string& text, const std::string& label = "config.json
 Resources parse_resources(const JsonReader& reader);
 // A cpuset list as cpuset.cpus and cpuset.mems take it: "0-3,5" (empty allowed).
 bool is_cpu_list(const std::string& text);
+// linux.personality as the PER_* value for personality(2); exec applies it too, as runc does.
+unsigned long parse_personality(const JsonReader& reader);
 // The hooks of a config document (as kept in the state).
 Hooks parse_hooks(const Json& config);
 // Parses an OCI process object (config.json's "process", or exec --process FILE).

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -169,6 +170,8 @@ int Runtime::exec(const ExecOptions& opts) {
         throw UsageError("exec: a terminal was requested but no --console-socket was given");
     std::optional<Json> seccomp;
     if (auto lx = config.get("linux"); lx && lx->get("seccomp")) seccomp = lx->at("seccomp").raw();
+    std::optional<unsigned long> personality;
+    if (auto lx = config.get("linux"); lx && lx->get("personality")) personality = parse_personality(lx->at("personality"));
     std::vector<std::string> ns_types;
     if (auto lx = config.get("linux"); lx && lx->get("namespaces"))
         for (const auto& ns : lx->at("namespaces").as_array()) ns_types.push_back(ns.at("type").as_string());
@@ -234,6 +237,8 @@ int Runtime::exec(const ExecOptions& opts) {
             if (proc.terminal) setup_terminal(proc, console.get());
             console.reset();
             apply_rlimits(proc.rlimits);
+            if (personality && ::personality(*personality) < 0)
+                throw_errno("linux.personality: setting the execution domain");
             if (::chdir(proc.cwd.c_str()) < 0)
                 throw_errno("--cwd: changing to " + quote(proc.cwd) + " in the container");
             std::vector<std::string> env = process_environment(proc);

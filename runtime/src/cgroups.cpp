@@ -466,10 +466,6 @@ std::vector<std::string> ContainerCgroup::existing_dirs(const std::string& path)
     return out;
 }
 
-void ContainerCgroup::add_process(const std::vector<std::string>& dirs, pid_t pid) {
-    for (const auto& dir : dirs) write_cg(dir, "cgroup.procs", std::to_string(pid));
-}
-
 void ContainerCgroup::apply(const std::vector<std::string>& dirs, const Resources& resources) {
     auto hs = cgroup_hierarchies();
     check_controllers(resources, hs);

@@ -33,7 +33,6 @@ public:
     static std::vector<std::string> planned_dirs(const std::string& path);
     // The directories of path that exist, in every hierarchy.
     static std::vector<std::string> existing_dirs(const std::string& path);
-    static void add_process(const std::vector<std::string>& dirs, pid_t pid);
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
 

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "cgroup_stats.hpp"
+#include "cgroup_entry.hpp"
 #include "cgroups.hpp"
 #include "error.hpp"
 #include "files.hpp"
@@ -204,19 +205,11 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     if (userns && userns->path.empty()) clone_flags |= CLONE_NEWUSER;
     int unshare_flags = new_namespace_flags(spec.linux) & ~(CLONE_NEWPID | CLONE_NEWUSER);
 
+    // Init is born in its v2 cgroup and moves itself into the v1 ones (cgroup_entry.hpp).
+    CgroupEntry cgroup_entry = CgroupEntry::prepare(st.cgroup_dirs);
     std::fflush(nullptr);
-    // On a pure cgroup v2 host the child is born in its cgroup (no migration afterwards).
-    bool born_in_cgroup = false;
-    pid_t child = -1;
-    if (st.cgroup_dirs.size() == 1 && detect_cgroup_mode() == CgroupMode::V2) {
-        UniqueFd cg(::open(st.cgroup_dirs[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        clone_args args{};
-        args.flags = static_cast<uint64_t>(clone_flags) | CLONE_INTO_CGROUP;
-        args.exit_signal = SIGCHLD;
-        args.cgroup = static_cast<uint64_t>(cg.get());
-        if (cg) child = static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
-        born_in_cgroup = child >= 0;
-    }
+    pid_t child = clone_into_cgroup(static_cast<uint64_t>(clone_flags), cgroup_entry.v2_dir_fd());
+    bool born_in_cgroup = child >= 0;
     if (!born_in_cgroup)
         child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
     if (child < 0) throw_errno("creating the container process");
@@ -229,12 +222,14 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         ctx.state_dir_fd = state_dir.get();
         ctx.console_socket_fd = console ? console.get() : -1;
         ctx.cgroup_dirs = st.cgroup_dirs;
+        ctx.cgroup_entry = &cgroup_entry;
         ctx.unshare_flags = unshare_flags;
         ctx.preserve_fds = opts.preserve_fds;
         ctx.rootless = rootless;
         ctx.hook_state = oci_state_json(st, Status::Creating);
         run_container_init(ctx);
     }
+    cgroup_entry.close();
     rollback.set_child(child);
     st.pid = child;
     st.pid_start_time = process_start_time(child).value_or(0);
@@ -260,7 +255,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
     };
     send_or_report({MsgType::Go, dump_json(Json{{"setgroups", setgroups_allowed}, {"pid", child}})});
     // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
-    if (!st.cgroup_dirs.empty() && !born_in_cgroup) ContainerCgroup::add_process(st.cgroup_dirs, child);
+    cgroup_entry.place_v2(child, born_in_cgroup);
     send_or_report({MsgType::Go, "cgroup"});
 
     for (;;) {

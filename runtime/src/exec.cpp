@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "capabilities.hpp"
+#include "cgroup_entry.hpp"
 #include "cgroups.hpp"
 #include "container.hpp"
 #include "error.hpp"
@@ -203,14 +204,20 @@ int Runtime::exec(const ExecOptions& opts) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+    // The intermediate is born in the v2 cgroup and moves itself into the v1 ones (cgroup_entry.hpp).
+    CgroupEntry cgroup_entry = CgroupEntry::prepare(st.cgroup_dirs);
     std::fflush(nullptr);
-    pid_t intermediate = ::fork();
+    pid_t intermediate = clone_into_cgroup(0, cgroup_entry.v2_dir_fd());
+    bool born_in_cgroup = intermediate >= 0;
+    if (!born_in_cgroup) intermediate = ::fork();
     if (intermediate < 0) throw_errno("fork");
     if (intermediate == 0) {
         parent_sock.reset();
         int sock = child_sock.get();
         try {
-            if (!st.cgroup_dirs.empty()) ContainerCgroup::add_process(st.cgroup_dirs, ::getpid());
+            cgroup_entry.enter_v1_self();
+            cgroup_entry.place_v2(::getpid(), born_in_cgroup);
+            cgroup_entry.close();
             bool joined_user = false;
             for (auto& [type, fd] : ns_fds) {
                 if (::setns(fd.get(), namespace_clone_flag(type)) < 0)
@@ -261,6 +268,7 @@ int Runtime::exec(const ExecOptions& opts) {
     }
     child_sock.reset();
     console.reset();
+    cgroup_entry.close();
     pid_t pid = -1;
     std::string error;
     UniqueFd listener;  // the process's seccomp notify listener, once it sent one

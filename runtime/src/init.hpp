@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup_entry.hpp"
 #include "config.hpp"
 
 namespace box {
@@ -15,6 +16,7 @@ struct InitContext {
     int state_dir_fd = -1;       // --root/ID, for exec.fifo (reached by fd, not by path)
     int console_socket_fd = -1;  // connected --console-socket, or -1
     std::vector<std::string> cgroup_dirs;
+    CgroupEntry* cgroup_entry = nullptr;  // init moves itself into the v1 cgroups through it
     int unshare_flags = 0;      // namespaces still to create after the handshake
     unsigned preserve_fds = 0;  // fds 3.. passed on to the process
     bool rootless = false;      // run by an unprivileged user

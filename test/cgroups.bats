@@ -212,6 +212,137 @@ assert_create_rejected() {
 	assert_equal "$(cat "$dir/pids.max")" 42
 }
 
+# a_disk: "MAJ:MIN" of a whole disk of the host (throttles need a real
+# disk, not a partition), or nothing.
+a_disk() {
+	local d
+	for d in /sys/block/*; do
+		case "${d##*/}" in loop* | ram* | zram*) continue ;; esac
+		if [[ -r "$d/dev" ]]; then
+			cat "$d/dev"
+			return 0
+		fi
+	done
+	return 1
+}
+
+@test "cgroups: blockIO throttles land in the v1 blkio files" {
+	requires root cgroup_v1
+	cgroup_v1_mount blkio >/dev/null || skip "requires the v1 blkio controller"
+	local disk maj min blkio
+	disk="$(a_disk)" || skip "requires a block device"
+	maj="${disk%:*}" min="${disk#*:}"
+	update_config ".linux.resources.blockIO = {
+		throttleReadBpsDevice: [{ major: $maj, minor: $min, rate: 1048576 }],
+		throttleWriteBpsDevice: [{ major: $maj, minor: $min, rate: 2097152 }],
+		throttleReadIOPSDevice: [{ major: $maj, minor: $min, rate: 300 }],
+		throttleWriteIOPSDevice: [{ major: $maj, minor: $min, rate: 400 }] }"
+	start_container
+	blkio="$(v1_dir blkio)"
+	assert_equal "$(cat "$blkio/blkio.throttle.read_bps_device")" "$disk 1048576"
+	assert_equal "$(cat "$blkio/blkio.throttle.write_bps_device")" "$disk 2097152"
+	assert_equal "$(cat "$blkio/blkio.throttle.read_iops_device")" "$disk 300"
+	assert_equal "$(cat "$blkio/blkio.throttle.write_iops_device")" "$disk 400"
+}
+
+@test "cgroups: blockIO.weight lands in blkio.weight or blkio.bfq.weight (v1), or is an error naming it where neither exists" {
+	requires root cgroup_v1
+	cgroup_v1_mount blkio >/dev/null || skip "requires the v1 blkio controller"
+	update_config '.linux.resources.blockIO = { weight: 500 }'
+	# the weight files appear in child cgroups only, and only with a
+	# proportional-weight I/O scheduler (bfq): which one is there shows after create
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	if [[ "$status" -ne 0 ]]; then
+		assert_box_error 'linux.resources.blockIO.weight: not supported by this kernel (no blkio.weight)'
+		assert_nothing_left
+		assert_no_cgroup "/box/$CID"
+		return 0
+	fi
+	local dir f found=''
+	dir="$(v1_dir blkio)"
+	for f in blkio.weight blkio.bfq.weight; do
+		[[ -f "$dir/$f" ]] || continue
+		found=1
+		# blkio.weight: "500"; blkio.bfq.weight: "default 500"
+		run cat "$dir/$f"
+		assert_output --regexp '^(default )?500$'
+		break
+	done
+	[[ -n "$found" ]] || fail "create succeeded but $dir has no weight file"
+}
+
+@test "cgroups: blockIO throttles land in io.max (v2)" {
+	requires root cgroup_v2_controllers
+	cgroup_v2_has io || skip "requires the io controller in cgroup v2"
+	local disk maj min dir
+	disk="$(a_disk)" || skip "requires a block device"
+	maj="${disk%:*}" min="${disk#*:}"
+	update_config ".linux.resources.blockIO = {
+		throttleReadBpsDevice: [{ major: $maj, minor: $min, rate: 1048576 }],
+		throttleWriteIOPSDevice: [{ major: $maj, minor: $min, rate: 400 }] }"
+	start_container
+	dir="$(cgroup2_mount)/box/$CID"
+	run grep "^$disk " "$dir/io.max"
+	assert_success
+	assert_output "$disk rbps=1048576 wbps=max riops=max wiops=400"
+}
+
+@test "cgroups: hugepageLimits land in the hugetlb files (v1 limit_in_bytes or v2 .max)" {
+	requires root cgroup_controller=hugetlb
+	[[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]] || skip "requires 2 MiB huge pages"
+	update_config '.linux.resources.hugepageLimits = [{ pageSize: "2MB", limit: 4194304 }]'
+	start_container
+	local mp
+	if mp="$(cgroup_v1_mount hugetlb)"; then
+		assert_equal "$(cat "$mp/box/$CID/hugetlb.2MB.limit_in_bytes")" 4194304
+	else
+		assert_equal "$(cat "$(cgroup2_mount)/box/$CID/hugetlb.2MB.max")" 4194304
+	fi
+}
+
+@test "cgroups: cpu.idle and cpu.realtimePeriod land in the cpu files" {
+	requires root cgroup_controller=cpu
+	local dir mp
+	if mp="$(cgroup_v1_mount cpu)"; then
+		dir="$mp/box/$CID"
+		[[ -f "$mp/cpu.rt_period_us" ]] || skip "requires CONFIG_RT_GROUP_SCHED (cpu.rt_period_us)"
+		update_config '.linux.resources.cpu += { idle: 1, realtimePeriod: 500000 }'
+	else
+		dir="$(cgroup2_mount)/box/$CID"
+		update_config '.linux.resources.cpu += { idle: 1 }'
+	fi
+	start_container
+	[[ -f "$dir/cpu.idle" ]] || fail "no cpu.idle in $dir"
+	assert_equal "$(cat "$dir/cpu.idle")" 1
+	if [[ -n "$mp" ]]; then
+		assert_equal "$(cat "$dir/cpu.rt_period_us")" 500000
+	fi
+}
+
+@test "cgroups: network classID and priorities land in net_cls and net_prio (v1), or are an error naming them" {
+	requires root
+	update_config '.linux.resources.network = { classID: 1048577 }'
+	if cgroup_v1_mount net_cls >/dev/null; then
+		start_container
+		assert_equal "$(cat "$(v1_dir net_cls)/net_cls.classid")" 1048577
+	else
+		run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+		assert_box_error 'linux.resources.network.classID: the net_cls controller is not available on this host'
+		assert_nothing_left
+	fi
+	box delete --force "$CID" 2>/dev/null || true
+	update_config '.linux.resources.network = { priorities: [{ name: "lo", priority: 5 }] }'
+	if cgroup_v1_mount net_prio >/dev/null; then
+		start_container
+		grep -qx 'lo 5' "$(v1_dir net_prio)/net_prio.ifpriomap" ||
+			fail "net_prio.ifpriomap: $(cat "$(v1_dir net_prio)/net_prio.ifpriomap")"
+	else
+		run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+		assert_box_error 'linux.resources.network.priorities: the net_prio controller is not available on this host'
+		assert_nothing_left
+	fi
+}
+
 # -----------------------------------------------------------------------------
 # Devices
 # -----------------------------------------------------------------------------

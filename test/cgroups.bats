@@ -126,6 +126,21 @@ assert_create_rejected() {
 	grep -qx "$pid" "$v2/box/$CID/cgroup.procs" || fail "$pid not in $v2/box/$CID/cgroup.procs"
 }
 
+@test "cgroups: a /box cpuset made by a concurrent create and not yet filled in does not fail the next create (v1)" {
+	requires root
+	local mp
+	mp="$(cgroup_v1_mount cpuset)" || skip "requires the v1 cpuset controller"
+	[[ ! -e "$mp/box" ]] || skip "requires no /box cgroup yet (other containers exist)"
+	# what a racing create leaves for a moment: /box made, cpuset.cpus still empty
+	mkdir "$mp/box"
+	assert_equal "$(cat "$mp/box/cpuset.cpus")" ""
+	set_args true
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	rmdir "$mp/box" 2>/dev/null || true
+	assert_success
+	assert_equal "$stderr" ""
+}
+
 @test "cgroups: an absolute linux.cgroupsPath is used in every hierarchy (parents created)" {
 	requires root
 	local parent="/boxtest-abs-$CID"

@@ -130,6 +130,26 @@ load_delete() {
 	[[ -z "$left" ]] || fail "box processes left: $left"
 }
 
+@test "load: rounds of 20 concurrent run -d then 20 concurrent delete --force, racing on the shared /box cgroup" {
+	# Every round starts with no /box: the creates race to make it (on v1 a
+	# fresh cpuset is empty until filled in, and takes no process), and the
+	# last deletes remove it while others may still walk into it.
+	local -a ids=()
+	local round i BOX_LOAD_PARALLEL=20
+	for ((round = 1; round <= 5; round++)); do
+		ids=()
+		for ((i = 1; i <= 20; i++)); do
+			ids+=("$CID-r$round-$i")
+		done
+		in_batches load_run "${ids[@]}"
+		in_batches load_delete "${ids[@]}"
+	done
+	run --separate-stderr box list --quiet
+	assert_success
+	assert_output ""
+	assert_nothing_left
+}
+
 @test "load: $BOX_LOAD_CYCLES sequential create/start/delete cycles leak no fd, mount or process" {
 	set_args /bin/true
 	local me="$BASHPID" fds="$BATS_TEST_TMPDIR/fds" cycle start end

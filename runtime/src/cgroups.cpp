@@ -378,7 +378,8 @@ std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const
         if (::access("/run/systemd/system", F_OK) != 0)
             throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) +
                         ": the systemd form slice:prefix:name needs systemd, which is not running on this host");
-        throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) + ": the systemd cgroup driver is not supported yet");
+        throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) +
+                    ": the systemd cgroup driver is not supported yet");
     }
     std::string p = cgroups_path.empty() ? "/box/" + id : cgroups_path;
     // Reject escapes from the hierarchy before touching any file.
@@ -399,34 +400,44 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
         for (const auto& h : cgroup_hierarchies()) {
             std::string rel = path[0] == '/' ? path : own_path(h) + "/" + path;
             std::string dir = h.mountpoint + (rel == "/" ? "" : rel);
-            // Walk down from the mount point so that each new level is prepared (cpuset, v2 controllers).
-            std::string cur = h.mountpoint;
-            std::stringstream ss(rel);
-            std::string part;
-            while (std::getline(ss, part, '/')) {
-                if (part.empty()) continue;
-                if (h.v2) {
-                    // Delegate the parent's controllers so the child can use them.
-                    std::string avail;
-                    if (try_read_file(cur + "/cgroup.controllers", avail)) {
-                        std::istringstream cs(avail);
-                        std::string c, enable;
-                        while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
-                        if (!enable.empty()) {
-                            try {
-                                write_cg(cur, "cgroup.subtree_control", enable);
-                            } catch (const Error&) {
+            // Walk down from the mount point so that each level is prepared (cpuset, v2 controllers).
+            // A level may vanish under us (a concurrent delete removes an empty /box): walk again.
+            for (int attempt = 0;; ++attempt) {
+                std::string cur = h.mountpoint;
+                std::stringstream ss(rel);
+                std::string part;
+                bool vanished = false;
+                while (std::getline(ss, part, '/')) {
+                    if (part.empty()) continue;
+                    if (h.v2) {
+                        // Delegate the parent's controllers so the child can use them.
+                        std::string avail;
+                        if (try_read_file(cur + "/cgroup.controllers", avail)) {
+                            std::istringstream cs(avail);
+                            std::string c, enable;
+                            while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
+                            if (!enable.empty()) {
+                                try {
+                                    write_cg(cur, "cgroup.subtree_control", enable);
+                                } catch (const Error&) {
+                                }
                             }
                         }
                     }
-                }
-                cur += "/" + part;
-                if (::mkdir(cur.c_str(), 0755) == 0) {
-                    made.push_back(cur);
+                    cur += "/" + part;
+                    if (::mkdir(cur.c_str(), 0755) == 0) {
+                        made.push_back(cur);
+                    } else if (errno == ENOENT && attempt < 5) {
+                        vanished = true;
+                        break;
+                    } else if (errno != EEXIST) {
+                        throw_errno("creating cgroup " + cur);
+                    }
+                    // Also when the level exists: a concurrent create may have made it and not yet
+                    // filled it in, and an empty cpuset takes no process.
                     if (has(h.controllers, "cpuset") && !h.v2) inherit_cpuset(cur);
-                } else if (errno != EEXIST) {
-                    throw_errno("creating cgroup " + cur);
                 }
+                if (!vanished) break;
             }
             created.push_back(dir);
             if (resources) {

@@ -10,6 +10,7 @@
 
 #include "fd.hpp"
 #include "json_reader.hpp"
+#include "state.hpp"
 
 namespace box::log {
 namespace {
@@ -23,19 +24,6 @@ struct Sink {
 Sink& sink() {
     static Sink s;
     return s;
-}
-
-std::string now_rfc3339() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[96];
-    std::snprintf(out, sizeof out, "%s.%09lldZ", buf, static_cast<long long>(nanos));
-    return out;
 }
 
 void write_all(int fd, const std::string& s) {
@@ -52,9 +40,9 @@ void emit(const char* level, const std::string& msg, bool to_stderr) {
     if (s.file) {
         std::string line;
         if (s.format == Format::Json) {
-            line = dump_json(nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339()}}) + "\n";
+            line = dump_json(nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339_nanos()}}) + "\n";
         } else {
-            line = "time=\"" + now_rfc3339() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
+            line = "time=\"" + now_rfc3339_nanos() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
         }
         write_all(s.file.get(), line);
     }

@@ -47,9 +47,10 @@ std::string now_rfc3339_nanos() {
     long long nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[64], out[96];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(out, sizeof out, "%s.%09lldZ", buf, nanos);
+    // Not strftime: it calls tzset(), which reads /etc/localtime on every start for nothing.
+    char out[96];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
     return out;
 }
 

@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cgroup_stats.hpp"
 #include "cgroup_entry.hpp"
+#include "cgroup_stats.hpp"
 #include "cgroups.hpp"
 #include "error.hpp"
 #include "files.hpp"

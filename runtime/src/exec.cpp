@@ -172,7 +172,8 @@ int Runtime::exec(const ExecOptions& opts) {
     std::optional<Json> seccomp;
     if (auto lx = config.get("linux"); lx && lx->get("seccomp")) seccomp = lx->at("seccomp").raw();
     std::optional<unsigned long> personality;
-    if (auto lx = config.get("linux"); lx && lx->get("personality")) personality = parse_personality(lx->at("personality"));
+    if (auto lx = config.get("linux"); lx && lx->get("personality"))
+        personality = parse_personality(lx->at("personality"));
     std::vector<std::string> ns_types;
     if (auto lx = config.get("linux"); lx && lx->get("namespaces"))
         for (const auto& ns : lx->at("namespaces").as_array()) ns_types.push_back(ns.at("type").as_string());

@@ -17,10 +17,10 @@ struct InitContext {
     int console_socket_fd = -1;  // connected --console-socket, or -1
     std::vector<std::string> cgroup_dirs;
     CgroupEntry* cgroup_entry = nullptr;  // init moves itself into the v1 cgroups through it
-    int unshare_flags = 0;      // namespaces still to create after the handshake
-    unsigned preserve_fds = 0;  // fds 3.. passed on to the process
-    bool rootless = false;      // run by an unprivileged user
-    Json hook_state;            // OCI state for hooks run by init (pid filled in by the parent)
+    int unshare_flags = 0;                // namespaces still to create after the handshake
+    unsigned preserve_fds = 0;            // fds 3.. passed on to the process
+    bool rootless = false;                // run by an unprivileged user
+    Json hook_state;                      // OCI state for hooks run by init (pid filled in by the parent)
 };
 
 [[noreturn]] void run_container_init(const InitContext& ctx);

@@ -42,7 +42,8 @@ void emit(const char* level, const std::string& msg, bool to_stderr) {
         if (s.format == Format::Json) {
             line = dump_json(nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339_nanos()}}) + "\n";
         } else {
-            line = "time=\"" + now_rfc3339_nanos() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
+            line =
+                "time=\"" + now_rfc3339_nanos() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
         }
         write_all(s.file.get(), line);
     }

@@ -182,11 +182,13 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
     }
     if (bind) {
         std::string source = m.source;
-        if (source.empty()) throw Error("config.json: mounts[" + std::to_string(index) + "].source: a bind mount needs a source");
+        if (source.empty())
+            throw Error("config.json: mounts[" + std::to_string(index) + "].source: a bind mount needs a source");
         if (source[0] != '/') source = ctx.bundle + "/" + source;
         struct stat st {};
         if (::stat(source.c_str(), &st) < 0)
-            throw Error("config.json: mounts[" + std::to_string(index) + "].source: " + quote(source) + " does not exist");
+            throw Error("config.json: mounts[" + std::to_string(index) + "].source: " + quote(source) +
+                        " does not exist");
         UniqueFd target = open_in_root(rootfd, m.destination, true, !S_ISDIR(st.st_mode));
         do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr,
                  what);
@@ -203,7 +205,8 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         return;
     }
     if (m.type.empty())
-        throw Error("config.json: mounts[" + std::to_string(index) + "].type: required for a mount that is not a bind mount");
+        throw Error("config.json: mounts[" + std::to_string(index) +
+                    "].type: required for a mount that is not a bind mount");
     UniqueFd target = open_in_root(rootfd, m.destination, true, false);
     std::string source = m.source.empty() ? m.type : m.source;
     UniqueFd covered;

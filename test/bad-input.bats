@@ -37,17 +37,6 @@ with_user_namespace() {
 	update_config '.linux.namespaces |= (map(select(.type != "user")) + [{type: "user"}])'
 }
 
-# host_has_apparmor, host_has_selinux: the LSM is active on the host (where
-# it is, a profile or label may be accepted, as runc does).
-host_has_apparmor() {
-	[[ -d /sys/kernel/security/apparmor ]] ||
-		[[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" == Y ]]
-}
-
-host_has_selinux() {
-	[[ -f /sys/fs/selinux/enforce ]]
-}
-
 # start_and_snapshot: starts $CID and remembers the processes in its rootfs,
 # for assert_unchanged_and_nothing_left.
 start_and_snapshot() {
@@ -173,14 +162,13 @@ JSON
 	create_fails "config.json: process.terminal is true but no --console-socket was given"
 }
 
-@test "process.apparmorProfile on a host without AppArmor" {
-	! host_has_apparmor || skip "the host has AppArmor: a profile may be accepted here"
+# box applies no LSM profile or label yet, on any host: refused, not ignored
+@test "process.apparmorProfile: refused (box does not apply AppArmor profiles)" {
 	update_config '.process.apparmorProfile = "box-test"'
 	create_fails "config.json: process.apparmorProfile: AppArmor is not supported by box on this host"
 }
 
-@test "process.selinuxLabel on a host without SELinux" {
-	! host_has_selinux || skip "the host has SELinux: a label may be accepted here"
+@test "process.selinuxLabel: refused (box does not apply SELinux labels)" {
 	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
 	create_fails "config.json: process.selinuxLabel: SELinux is not supported by box on this host"
 }
@@ -313,8 +301,7 @@ JSON
 }
 
 @test "linux.resources.unified on a host that is not pure cgroup v2" {
-	[[ ! -f /sys/fs/cgroup/cgroup.controllers ]] ||
-		skip "pure cgroup v2 host: linux.resources.unified is accepted here"
+	requires cgroup_v1
 	update_config '.linux.resources.unified = {"pids.max": "10"}'
 	create_fails "linux.resources.unified: needs a cgroup v2 host"
 }

@@ -633,7 +633,7 @@ _pm_top_has() {
 	local hard
 	hard=$(ulimit -Hn)
 	if [[ "$hard" == unlimited ]] || ((hard >= 1048576)); then
-		skip "the host's hard nofile limit ($hard) allows podman's default rlimits"
+		skip "requires a hard nofile limit below podman's default 1048576 (here: $hard)"
 	fi
 	cat >"$BATS_TEST_TMPDIR/containers.conf" <<-EOF
 		[engine]

@@ -106,16 +106,6 @@ same() { [[ "$1" == "$2" ]]; }' 'known_failure "args" same a a'
 	assert_output --partial "did not appear"
 }
 
-requires_probe() {
-	# shellcheck disable=SC2317 # called indirectly by requires
-	skip() {
-		echo "SKIPPED: $*"
-		exit 0
-	}
-	requires "$@"
-	echo "ran"
-}
-
 @test "requires: skips naming the missing prerequisite, runs when present" {
 	local have missing
 	if [[ $(id -u) -eq 0 ]]; then
@@ -123,16 +113,17 @@ requires_probe() {
 	else
 		have=rootless missing=root
 	fi
-	run requires_probe "$missing"
+	run_inner '' "requires $missing"
 	assert_success
-	assert_output "SKIPPED: requires $missing"
+	assert_line "ok 1 inner # skip requires $missing"
 
-	run requires_probe "$have"
+	run_inner '' "requires $have"
 	assert_success
-	assert_output "ran"
+	assert_line "ok 1 inner"
 
-	run requires_probe "$have" "$missing"
-	assert_output "SKIPPED: requires $missing"
+	run_inner '' "requires $have $missing"
+	assert_success
+	assert_line "ok 1 inner # skip requires $missing"
 }
 
 @test "update_config and set_args edit config.json in place" {

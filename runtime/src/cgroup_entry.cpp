@@ -10,6 +10,7 @@
 #include <csignal>
 
 #include "error.hpp"
+#include "files.hpp"
 
 namespace box {
 
@@ -42,10 +43,7 @@ void CgroupEntry::enter_v1_self() {
 
 void CgroupEntry::place_v2(pid_t pid, bool born_in_v2) const {
     if (born_in_v2 || v2_path_.empty()) return;
-    std::string text = std::to_string(pid);
-    UniqueFd procs(::open((v2_path_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (!procs || ::write(procs.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        throw_errno("writing " + quote(v2_path_ + "/cgroup.procs"));
+    write_file(v2_path_ + "/cgroup.procs", std::to_string(pid));
 }
 
 void CgroupEntry::close() {

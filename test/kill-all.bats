@@ -19,10 +19,16 @@ teardown() {
 # /got-TERM when it traps that signal, and exits on TERM (unless "stay": an
 # init that exits would take the others with it before they record theirs).
 # Appends NAME to /up once its handlers are set.
+# The one that stays waits in the shell's own `read` on a fifo rather than in
+# a `sleep` child, so that after TERM it is exactly one process: a count of
+# the container's processes then has one right answer at every instant.
 catcher() {
-	local name="$1" on_term="exit 0"
-	[[ "${2:-}" == stay ]] && on_term=":"
-	printf '%s' "trap 'echo $name >> /got-USR1' USR1; trap 'echo $name >> /got-TERM; $on_term' TERM; echo $name >> /up; while true; do sleep 0.1; done"
+	local name="$1" on_term="exit 0" idle="while true; do sleep 0.1; done"
+	if [[ "${2:-}" == stay ]]; then
+		on_term=":"
+		idle="mkfifo /idle-$name; exec 3<>/idle-$name; while true; do read -t 1 x <&3; done"
+	fi
+	printf '%s' "trap 'echo $name >> /got-USR1' USR1; trap 'echo $name >> /got-TERM; $on_term' TERM; echo $name >> /up; $idle"
 }
 
 # up_count: processes that have set their handlers.

@@ -31,6 +31,7 @@
 #include "seccomp.hpp"
 #include "signals.hpp"
 #include "sysctl.hpp"
+#include "timestamp.hpp"
 
 namespace box {
 namespace {

@@ -3,14 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "fd.hpp"
 #include "json_reader.hpp"
-#include "state.hpp"
+#include "timestamp.hpp"
 
 namespace box::log {
 namespace {

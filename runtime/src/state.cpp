@@ -8,14 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "cgroups.hpp"
 #include "error.hpp"
 #include "files.hpp"
 #include "proc.hpp"
+#include "timestamp.hpp"
 
 namespace box {
 
@@ -39,19 +38,6 @@ void validate_container_id(const std::string& id) {
     for (char c : id)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' && c != '+')
             bad("only letters, digits, '_', '-', '.' and '+' are allowed");
-}
-
-std::string now_rfc3339_nanos() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    long long nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    // Not strftime: it calls tzset(), which reads /etc/localtime on every start for nothing.
-    char out[96];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
-    return out;
 }
 
 void StateStore::create_dir(const std::string& id) const {

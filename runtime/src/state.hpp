@@ -76,6 +76,5 @@ private:
 
 // The OCI state document (ociVersion, id, status, pid, bundle, annotations, ...).
 Json oci_state_json(const ContainerState& state, Status status);
-std::string now_rfc3339_nanos();
 
 }  // namespace box

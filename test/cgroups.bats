@@ -458,12 +458,13 @@ echo hi > /dev/null && echo "null: write ok"'
 	requires root cgroup_controller=memory
 	start_oom_container
 	local ev="$BATS_TEST_TMPDIR/events.out"
-	box_bg "$ev" events --interval 200ms "$CID"
+	# (the stream must outlive the 30 s the OOM kill may take)
+	BOX_CMD_TIMEOUT=50 box_bg "$ev" events --interval 200ms "$CID"
 	local evpid=$BOX_BG_PID
 	# the stream is running before the OOM happens
 	retry 5 grep -q '"stats"' "$ev" || fail "no stats from events: $(cat "$ev")"
 	touch "$BUNDLE/rootfs/go"
-	wait_for_file "$BUNDLE/rootfs/rc" 30
+	wait_for_text "$BUNDLE/rootfs/rc" 30
 	# SIGKILL by the OOM killer: 128 + 9
 	assert_equal "$(cat "$BUNDLE/rootfs/rc")" 137
 	retry 5 grep -q '"oom"' "$ev" || fail "events reported no oom: $(cat "$ev")"

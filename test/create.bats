@@ -41,7 +41,7 @@ teardown() {
 	assert_equal "$(state_field "$CID" status)" created
 
 	box start "$CID"
-	wait_for_file "$BUNDLE/rootfs/ran"
+	wait_for_text "$BUNDLE/rootfs/ran"
 	assert_equal "$(cat "$BUNDLE/rootfs/ran")" ran
 }
 

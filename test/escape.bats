@@ -203,7 +203,7 @@ attack_log_has() {
 		'"$ATTACK_WRITE"
 	retry 5 attack_log_has opened || retry 1 attack_log_has refused || fail "the attacker did not get going"
 	box start "$CID"
-	retry 10 attack_log_has "done" || fail "the attacker did not finish: $(cat "$BUNDLE/rootfs/tmp/attack.log")"
+	retry 30 attack_log_has "done" || fail "the attacker did not finish: $(cat "$BUNDLE/rootfs/tmp/attack.log")"
 	assert_box_copy_intact
 	run attack_log_has written
 	assert_failure
@@ -247,7 +247,7 @@ libraries_for() {
 	start_container
 	# The process box exec starts is the runtime itself; it blocks opening the fifo for its log.
 	run timeout 15 "$BOX_BIN" --root "$BOX_ROOT" exec "$CID" /proc/self/exe --root /tmp --log /tmp/fifo list
-	retry 10 attack_log_has "done" || fail "the attacker did not finish: $(cat "$BUNDLE/rootfs/tmp/attack.log" 2>&1)"
+	retry 30 attack_log_has "done" || fail "the attacker did not finish: $(cat "$BUNDLE/rootfs/tmp/attack.log" 2>&1)"
 	assert_box_copy_intact
 	run attack_log_has written
 	assert_failure

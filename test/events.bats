@@ -53,7 +53,7 @@ STATS_OK='.type == "stats" and .id == $id
 	local ev="$BATS_TEST_TMPDIR/events.out"
 	box_bg "$ev" events --interval 200ms "$CID"
 	local evpid=$BOX_BG_PID
-	retry 3 file_has_lines "$ev" 2 || fail "fewer than 2 lines from events in 3s: $(cat "$ev")"
+	retry 10 file_has_lines "$ev" 2 || fail "fewer than 2 lines from events in 10s: $(cat "$ev")"
 	pid_alive "$evpid" || fail "events exited while the container runs: $(cat "$ev")"
 	box kill "$CID" KILL
 	retry 5 _pid_gone "$evpid" || fail "events did not end within 5s of the container stopping"
@@ -69,13 +69,14 @@ STATS_OK='.type == "stats" and .id == $id
 	requires root cgroup_controller=memory
 	start_oom_container
 	local ev="$BATS_TEST_TMPDIR/events.out"
-	box_bg "$ev" events --interval 200ms "$CID"
+	# (the stream must outlive the 30 s the OOM kill may take)
+	BOX_CMD_TIMEOUT=50 box_bg "$ev" events --interval 200ms "$CID"
 	local evpid=$BOX_BG_PID
-	retry 3 file_has_lines "$ev" 1 || fail "no stats from events: $(cat "$ev")"
+	retry 10 file_has_lines "$ev" 1 || fail "no stats from events: $(cat "$ev")"
 	run grep -c '"oom"' "$ev"
 	assert_output 0
 	touch "$BUNDLE/rootfs/go"
-	wait_for_file "$BUNDLE/rootfs/rc" 30
+	wait_for_text "$BUNDLE/rootfs/rc" 30
 	assert_equal "$(cat "$BUNDLE/rootfs/rc")" 137
 	retry 5 grep -q '"oom"' "$ev" || fail "no oom event: $(cat "$ev")"
 	# the stats saw the limit being hit

@@ -193,6 +193,22 @@ start_container() {
 	create_container "$id"
 	box start "$id" || fail "box start $id failed"
 	wait_for_status "$id" running
+	wait_for_user_program "$id"
+}
+
+_has_execed() {
+	local comm
+	comm="$(cat "/proc/$1/comm" 2>/dev/null)" || return 0 # gone: past exec or never there
+	[[ "$comm" != box ]]
+}
+
+# wait_for_user_program [ID]: "running" is written when start returns, while
+# init may still be running startContainer hooks before it execs the program
+# (until then its command name is box's).
+wait_for_user_program() {
+	local id="${1:-$CID}" pid
+	pid="$(container_pid "$id")"
+	retry 10 _has_execed "$pid" || fail "the init of $id ($pid) did not exec its program within 10s"
 }
 
 # Remembers container ids given to box so assert_nothing_left can look for
@@ -304,7 +320,7 @@ _status_is() {
 
 # wait_for_status ID STATUS [TIMEOUT=5]
 wait_for_status() {
-	local id="$1" want="$2" timeout="${3:-5}"
+	local id="$1" want="$2" timeout="${3:-10}"
 	if ! retry "$timeout" _status_is "$id" "$want"; then
 		local got
 		got="$(state_field "$id" status 2>&1)" || true
@@ -312,11 +328,25 @@ wait_for_status() {
 	fi
 }
 
-# wait_for_file PATH [TIMEOUT=5]
+# wait_for_file PATH [TIMEOUT=10]
 wait_for_file() {
-	local path="$1" timeout="${2:-5}"
+	local path="$1" timeout="${2:-10}"
 	if ! retry "$timeout" test -e "$path"; then
 		fail "file $path did not appear within ${timeout}s"
+	fi
+}
+
+_has_whole_line() {
+	[[ -s "$1" && -z "$(tail -c 1 "$1")" ]]
+}
+
+# wait_for_text PATH [TIMEOUT=10]: PATH exists and ends with a newline. For a
+# file a process in the container writes with `echo ... > PATH`, which exists
+# (empty) for a moment before the text is in it.
+wait_for_text() {
+	local path="$1" timeout="${2:-10}"
+	if ! retry "$timeout" _has_whole_line "$path"; then
+		fail "file $path did not get a line of text within ${timeout}s (has: '$(cat "$path" 2>/dev/null)')"
 	fi
 }
 
@@ -324,9 +354,9 @@ _pid_gone() {
 	[[ ! -e "/proc/$1" ]] || [[ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" == Z ]]
 }
 
-# wait_for_pid_gone PID [TIMEOUT=5]: the process has exited (or is a zombie).
+# wait_for_pid_gone PID [TIMEOUT=10]: the process has exited (or is a zombie).
 wait_for_pid_gone() {
-	local pid="$1" timeout="${2:-5}"
+	local pid="$1" timeout="${2:-10}"
 	if ! retry "$timeout" _pid_gone "$pid"; then
 		fail "process $pid still alive after ${timeout}s"
 	fi
@@ -391,6 +421,11 @@ stray_pids() {
 		$1 == "I" && $2 == want { print p; next }
 		$1 == "L" && ($2 == rootfs || index($2, rootfs "/") == 1) { print p }
 	' | sort -un
+}
+
+# (for retry: stray_pids inside $(...) in retry's arguments would run once)
+_no_stray_pids() {
+	[[ -z "$(stray_pids)" ]]
 }
 
 kill_stray_processes() {

@@ -23,12 +23,14 @@ teardown() {
 # a `sleep` child, so that after TERM it is exactly one process: a count of
 # the container's processes then has one right answer at every instant.
 catcher() {
-	local name="$1" on_term="exit 0" idle="while true; do sleep 0.1; done"
+	local name="$1" on_term="exit 0" prepare="" idle="while true; do sleep 0.1; done"
 	if [[ "${2:-}" == stay ]]; then
 		on_term=":"
-		idle="mkfifo /idle-$name; exec 3<>/idle-$name; while true; do read -t 1 x <&3; done"
+		# (the fifo is made before /up: a signal must not find mkfifo running)
+		prepare="mkfifo /idle-$name; exec 3<>/idle-$name; "
+		idle="while true; do read -t 1 x <&3; done"
 	fi
-	printf '%s' "trap 'echo $name >> /got-USR1' USR1; trap 'echo $name >> /got-TERM; $on_term' TERM; echo $name >> /up; $idle"
+	printf '%s' "trap 'echo $name >> /got-USR1' USR1; trap 'echo $name >> /got-TERM; $on_term' TERM; ${prepare}echo $name >> /up; $idle"
 }
 
 # up_count: processes that have set their handlers.
@@ -61,10 +63,6 @@ wait_got() {
 
 _procs_are() {
 	[[ "$(stray_pids | wc -l)" == "$1" ]]
-}
-
-_no_procs() {
-	[[ -z "$(stray_pids)" ]]
 }
 
 # Container with init, a child, a process in its own session and a
@@ -131,7 +129,7 @@ $(catcher init stay)"
 	run box kill --all "$CID" KILL
 	assert_success
 	wait_for_status "$CID" stopped
-	retry 5 _no_procs || fail "processes left: $(stray_pids)"
+	retry 10 _no_stray_pids || fail "processes left: $(stray_pids)"
 	run box delete "$CID"
 	assert_success
 	assert_nothing_left
@@ -201,7 +199,7 @@ $(catcher init stay)"
 	run box kill --all "$CID" KILL
 	assert_success
 	wait_for_status "$CID" stopped
-	retry 5 _no_procs || fail "processes left: $(stray_pids)"
+	retry 10 _no_stray_pids || fail "processes left: $(stray_pids)"
 	run box delete "$CID"
 	assert_success
 	assert_nothing_left

@@ -28,7 +28,7 @@ while true; do sleep 0.1; done'
 
 # assert_caught SIGNAME: the container saw SIGNAME and then stopped.
 assert_caught() {
-	wait_for_file "$BUNDLE/rootfs/sig"
+	wait_for_text "$BUNDLE/rootfs/sig"
 	assert_equal "$(cat "$BUNDLE/rootfs/sig")" "$1"
 	wait_for_status "$CID" stopped
 }
@@ -126,7 +126,7 @@ while true; do sleep 0.1; done'
 	run box kill -a "$CID" KILL
 	assert_success
 	wait_for_status "$CID" stopped
-	retry 5 test -z "$(stray_pids)" || fail "processes left: $(stray_pids)"
+	retry 10 _no_stray_pids || fail "processes left: $(stray_pids)"
 }
 
 @test "kill without --all signals only init" {

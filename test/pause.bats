@@ -59,7 +59,7 @@ _counter_above() {
 	sleep 0.5
 	assert_equal "$(counter)" "$n"
 	box resume "$CID"
-	retry 3 _counter_above "$n" || fail "the counter did not grow after resume (still $(counter))"
+	retry 10 _counter_above "$n" || fail "the counter did not grow after resume (still $(counter))"
 }
 
 @test "pause: v1 freezer.state is FROZEN while paused and THAWED after resume" {

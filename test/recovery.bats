@@ -149,7 +149,7 @@ kill_create_in_hook() {
 	record_ids create "$CID"
 	"$BOX_BIN" --root "$BOX_ROOT" create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 3>&- &
 	local bpid=$!
-	wait_for_file "$BATS_TEST_TMPDIR/hook.pid"
+	wait_for_text "$BATS_TEST_TMPDIR/hook.pid"
 	local hook_pid
 	hook_pid="$(cat "$BATS_TEST_TMPDIR/hook.pid")"
 	HOOK_PIDS+=("$hook_pid")

@@ -379,6 +379,7 @@ agent_state() {
 	assert_output --regexp '^1\.[0-9]+\.[0-9]+'
 	box start "$CID"
 	wait_for_status "$CID" running
+	wait_for_user_program
 	# neither the container's process nor box holds the listener: only the agent
 	fd_list "$pid" >"$BATS_TEST_TMPDIR/fds"
 	run grep -c seccomp "$BATS_TEST_TMPDIR/fds"

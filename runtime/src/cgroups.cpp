@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -517,13 +518,16 @@ bool cgroup_is_frozen(const std::vector<std::string>& dirs) {
 namespace {
 
 // Waits until the freezer reports the state; a following `state` must tell the truth.
+// Generous: a task in uninterruptible sleep (I/O on a loaded host) holds the freeze back.
 template <typename Done>
 void wait_until(Done done, const std::string& what) {
-    for (int i = 0; i < 2000; ++i) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (auto pause = std::chrono::microseconds(100);; pause = std::min(pause * 2, std::chrono::microseconds(10000))) {
         if (done()) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(pause);
     }
-    throw Error("timed out waiting for " + what);
+    throw Error("timed out after 10 s waiting for " + what);
 }
 
 }  // namespace

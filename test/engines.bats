@@ -187,6 +187,17 @@ _no_leftovers() {
 	[[ -z "$("$1" "$2")" ]]
 }
 
+# _pm_logs_have NAME LINE...: podman's log of NAME has each LINE.
+# shellcheck disable=SC2317 # called through retry
+_pm_logs_have() {
+	local name="$1" logs line
+	shift
+	logs="$(pm logs "$name" 2>&1)" || return 1
+	for line in "$@"; do
+		grep -qx -- "$line" <<<"$logs" || return 1
+	done
+}
+
 # cgroup_dirs_named NAME: cgroup directories (any hierarchy) ending in NAME.
 cgroup_dirs_named() {
 	find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "$1" 2>/dev/null || true
@@ -441,7 +452,7 @@ teardown() {
 @test "podman: logs" {
 	requires_engine podman
 	pm_run -d --name "$NAME" "$IMAGE" sh -c 'echo line1; echo line2 >&2; sleep 1000' >/dev/null
-	retry 10 bash -c '[[ -n "$1" ]]' _ "$(pm logs "$NAME" 2>&1)" || true
+	retry 10 _pm_logs_have "$NAME" line1 line2 || true
 	run pm logs "$NAME"
 	assert_success
 	assert_line line1

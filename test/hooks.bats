@@ -161,6 +161,20 @@ script() {
 	assert_equal "$(jq -r .id "$LOG.poststop.json")" "$CID"
 }
 
+@test "hooks: a state larger than a pipe holds reaches the hook whole" {
+	# a 200 KiB annotation: more than the 64 KiB a pipe buffers
+	local big="$BATS_TEST_TMPDIR/big" path
+	head -c 150000 /dev/zero | base64 -w0 >"$big"
+	jq --rawfile v "$big" '.annotations = {"org.example.big": $v}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/c.json"
+	mv "$BATS_TEST_TMPDIR/c.json" "$BUNDLE/config.json"
+	path="$(script whole "cat > '$BATS_TEST_TMPDIR/state.json'")"
+	add_hook createRuntime "$(hook_json "$path")"
+	create_container
+	run jq -r '.annotations["org.example.big"] | length' "$BATS_TEST_TMPDIR/state.json"
+	assert_success
+	assert_output 200000
+}
+
 @test "hooks: foreground run runs all six hooks once and keeps the exit status" {
 	add_all_recorders
 	set_args sh -c 'echo process >> /hooks.log; exit 4'

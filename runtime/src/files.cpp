@@ -42,20 +42,27 @@ void write_file(const std::string& path, const std::string& content) {
     if (n < 0) throw_errno("writing " + quote(content) + " to " + path);
 }
 
+bool write_all(int fd, const std::string& content) {
+    size_t off = 0;
+    while (off < content.size()) {
+        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        off += static_cast<size_t>(n);
+    }
+    return true;
+}
+
 void write_file_atomic(const std::string& path, const std::string& content, unsigned mode, Durability durability) {
     std::string tmp = path + ".tmp";
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd) throw_errno("writing " + tmp);
-    size_t off = 0;
-    while (off < content.size()) {
-        ssize_t n = ::write(fd.get(), content.data() + off, content.size() - off);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::unlink(tmp.c_str());
-            throw_errno("writing " + tmp, err);
-        }
-        off += static_cast<size_t>(n);
+    if (!write_all(fd.get(), content)) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("writing " + tmp, err);
     }
     if (durability == Durability::Synced && ::fsync(fd.get()) < 0) {
         int err = errno;

@@ -9,6 +9,8 @@ namespace box {
 std::string read_file(const std::string& path);  // throws Error naming the path
 bool try_read_file(const std::string& path, std::string& out);
 void write_file(const std::string& path, const std::string& content);  // O_WRONLY|O_TRUNC, no create
+// Writes all of content to fd, through short writes and EINTR; false (errno set) on error.
+bool write_all(int fd, const std::string& content);
 enum class Durability { Synced, Unsynced };
 // Writes via a temporary file, then rename, so readers see the old or the new content.
 // Synced also fsyncs before the rename, so the new content survives a power loss.

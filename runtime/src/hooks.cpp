@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 
 #include "error.hpp"
 #include "fd.hpp"
+#include "files.hpp"
 #include "log.hpp"
 
 namespace box {
@@ -25,9 +27,14 @@ long now_ms() {
 }
 
 void run_hook(const Hook& hook, const std::string& stage, const std::string& state) {
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0) throw_errno(stage + " hook: pipe");
-    UniqueFd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]);
+    // The state reaches the hook's stdin from a memory file, not a pipe: all of it is there
+    // however large, and a hook that exits without reading it cannot kill us with SIGPIPE.
+    UniqueFd state_in(::memfd_create("hook-state", MFD_CLOEXEC));
+    if (!state_in || !write_all(state_in.get(), state) || ::lseek(state_in.get(), 0, SEEK_SET) < 0)
+        throw_errno(stage + " hook " + hook.path + ": passing the state");
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno(stage + " hook: pipe");
+    UniqueFd out_r(out[0]), out_w(out[1]);
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     std::vector<std::string> env = hook.env;
     std::vector<char*> argv, envp;
@@ -41,7 +48,7 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::dup2(in_r.get(), 0);
+        ::dup2(state_in.get(), 0);
         ::dup2(out_w.get(), 1);
         ::dup2(out_w.get(), 2);
         ::execve(hook.path.c_str(), argv.data(), envp.data());
@@ -49,12 +56,8 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
         (void)!::write(2, msg.data(), msg.size());
         _exit(127);
     }
-    in_r.reset();
+    state_in.reset();
     out_w.reset();
-    // The state is small; a hook that does not read it must not block us.
-    ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
-    (void)!::write(in_w.get(), state.data(), state.size());
-    in_w.reset();
     UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     std::string output;
     long deadline = hook.timeout ? now_ms() + *hook.timeout * 1000L : -1;

@@ -186,29 +186,30 @@ create_container() {
 	box create --bundle "$BUNDLE" "$id" || fail "box create $id failed"
 }
 
-# start_container [ID]: create + start, and wait until it is running.
+# start_container [ID]: create + start, and wait until it is running and its
+# init has exec'd the program.
 # shellcheck disable=SC2120 # the ID is optional; callers in the .bats files pass it
 start_container() {
-	local id="${1:-$CID}"
+	local id="${1:-$CID}" pid created_comm
 	create_container "$id"
+	pid="$(container_pid "$id")"
+	created_comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || created_comm=""
 	box start "$id" || fail "box start $id failed"
 	wait_for_status "$id" running
-	wait_for_user_program "$id"
+	wait_for_exec "$pid" "$created_comm"
 }
 
-_has_execed() {
+_comm_is_not() {
 	local comm
-	comm="$(cat "/proc/$1/comm" 2>/dev/null)" || return 0 # gone: past exec or never there
-	[[ "$comm" != box ]]
+	comm="$(cat "/proc/$1/comm" 2>/dev/null)" || return 0 # gone: it exec'd and exited
+	[[ "$comm" != "$2" ]]
 }
 
-# wait_for_user_program [ID]: "running" is written when start returns, while
-# init may still be running startContainer hooks before it execs the program
-# (until then its command name is box's).
-wait_for_user_program() {
-	local id="${1:-$CID}" pid
-	pid="$(container_pid "$id")"
-	retry 10 _has_execed "$pid" || fail "the init of $id ($pid) did not exec its program within 10s"
+# wait_for_exec PID CREATED_COMM: "running" is written when start returns,
+# while init may still run startContainer hooks and close fds before it execs
+# the program; until then it keeps the command name it had while created.
+wait_for_exec() {
+	retry 10 _comm_is_not "$1" "$2" || fail "init $1 is still '$2' after 10s: it did not exec its program"
 }
 
 # Remembers container ids given to box so assert_nothing_left can look for
@@ -318,7 +319,7 @@ _status_is() {
 	[[ "$(state_field "$1" status 2>/dev/null)" == "$2" ]]
 }
 
-# wait_for_status ID STATUS [TIMEOUT=5]
+# wait_for_status ID STATUS [TIMEOUT=10]
 wait_for_status() {
 	local id="$1" want="$2" timeout="${3:-10}"
 	if ! retry "$timeout" _status_is "$id" "$want"; then

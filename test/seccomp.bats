@@ -369,8 +369,9 @@ agent_state() {
 	notify_mkdir
 	set_args sleep 1000
 	create_container
-	local pid state
+	local pid state created_comm
 	pid="$(container_pid "$CID")"
+	created_comm="$(cat "/proc/$pid/comm")"
 	state="$(agent_state 1)"
 	run jq -c '[.fds, .pid, .metadata, .state.id, .state.pid, .state.status, .state.bundle]' <<<"$state"
 	assert_output "$(jq -cn --argjson pid "$pid" --arg id "$CID" --arg bundle "$BUNDLE" \
@@ -379,7 +380,7 @@ agent_state() {
 	assert_output --regexp '^1\.[0-9]+\.[0-9]+'
 	box start "$CID"
 	wait_for_status "$CID" running
-	wait_for_user_program
+	wait_for_exec "$pid" "$created_comm"
 	# neither the container's process nor box holds the listener: only the agent
 	fd_list "$pid" >"$BATS_TEST_TMPDIR/fds"
 	run grep -c seccomp "$BATS_TEST_TMPDIR/fds"

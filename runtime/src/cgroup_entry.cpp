@@ -2,11 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
-#include <linux/magic.h>
 #include <linux/sched.h>
+#include <cerrno>
 #include <csignal>
 
 #include "error.hpp"
@@ -17,18 +16,17 @@ namespace box {
 CgroupEntry CgroupEntry::prepare(const std::vector<std::string>& dirs) {
     CgroupEntry entry;
     for (const auto& dir : dirs) {
-        UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!fd) throw_errno("opening cgroup " + quote(dir));
-        struct statfs fs {};
-        if (::fstatfs(fd.get(), &fs) < 0) throw_errno("statfs of cgroup " + quote(dir));
-        if (fs.f_type == CGROUP2_SUPER_MAGIC) {
-            entry.v2_dir_ = std::move(fd);
-            entry.v2_path_ = dir;
+        // Every v1 cgroup has a `tasks` file and no v2 cgroup has one: one open tells them apart.
+        UniqueFd tasks(::open((dir + "/tasks").c_str(), O_WRONLY | O_CLOEXEC));
+        if (tasks) {
+            entry.v1_tasks_.emplace_back(dir, std::move(tasks));
             continue;
         }
-        UniqueFd tasks(::openat(fd.get(), "tasks", O_WRONLY | O_CLOEXEC));
-        if (!tasks) throw_errno("opening " + quote(dir + "/tasks"));
-        entry.v1_tasks_.emplace_back(dir, std::move(tasks));
+        if (errno != ENOENT) throw_errno("opening " + quote(dir + "/tasks"));
+        UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!fd) throw_errno("opening cgroup " + quote(dir));
+        entry.v2_dir_ = std::move(fd);
+        entry.v2_path_ = dir;
     }
     return entry;
 }

@@ -375,20 +375,20 @@ std::vector<Hierarchy> cgroup_hierarchies() {
 }
 
 std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const std::string& id, bool systemd) {
+    auto refused = [&](const std::string& why) {
+        return Error("config.json: linux.cgroupsPath " + quote(cgroups_path) + ": " + why);
+    };
     if (systemd || (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')) {
         if (::access("/run/systemd/system", F_OK) != 0)
-            throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) +
-                        ": the systemd form slice:prefix:name needs systemd, which is not running on this host");
-        throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) +
-                    ": the systemd cgroup driver is not supported yet");
+            throw refused("the systemd form slice:prefix:name needs systemd, which is not running on this host");
+        throw refused("the systemd cgroup driver is not supported yet");
     }
     std::string p = cgroups_path.empty() ? "/box/" + id : cgroups_path;
     // Reject escapes from the hierarchy before touching any file.
     std::stringstream ss(p);
     std::string part;
     while (std::getline(ss, part, '/'))
-        if (part == ".." || part == ".")
-            throw Error("config.json: linux.cgroupsPath " + quote(cgroups_path) + ": must not contain \"..\" or \".\"");
+        if (part == ".." || part == ".") throw refused("must not contain \"..\" or \".\"");
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     return p;
 }

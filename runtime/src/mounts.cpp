@@ -174,6 +174,9 @@ void copy_tree(int from, int to, const std::string& what) {
 void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ctx) {
     std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) +
                        " on " + quote(m.destination);
+    auto config_error = [&](const std::string& field, const std::string& why) {
+        return Error("config.json: mounts[" + std::to_string(index) + "]." + field + ": " + why);
+    };
     MountOptions opts = parse_mount_options(m.options);
     bool bind = opts.bind || m.type == "bind";
     if (m.type == "cgroup" || m.type == "cgroup2") {
@@ -182,13 +185,10 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
     }
     if (bind) {
         std::string source = m.source;
-        if (source.empty())
-            throw Error("config.json: mounts[" + std::to_string(index) + "].source: a bind mount needs a source");
+        if (source.empty()) throw config_error("source", "a bind mount needs a source");
         if (source[0] != '/') source = ctx.bundle + "/" + source;
         struct stat st {};
-        if (::stat(source.c_str(), &st) < 0)
-            throw Error("config.json: mounts[" + std::to_string(index) + "].source: " + quote(source) +
-                        " does not exist");
+        if (::stat(source.c_str(), &st) < 0) throw config_error("source", quote(source) + " does not exist");
         UniqueFd target = open_in_root(rootfd, m.destination, true, !S_ISDIR(st.st_mode));
         do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr,
                  what);
@@ -204,15 +204,12 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
             do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
         return;
     }
-    if (m.type.empty())
-        throw Error("config.json: mounts[" + std::to_string(index) +
-                    "].type: required for a mount that is not a bind mount");
+    if (m.type.empty()) throw config_error("type", "required for a mount that is not a bind mount");
     UniqueFd target = open_in_root(rootfd, m.destination, true, false);
     std::string source = m.source.empty() ? m.type : m.source;
     UniqueFd covered;
     if (opts.copy_up) {
-        if (m.type != "tmpfs")
-            throw Error("config.json: mounts[" + std::to_string(index) + "].options: tmpcopyup needs a tmpfs mount");
+        if (m.type != "tmpfs") throw config_error("options", "tmpcopyup needs a tmpfs mount");
         covered.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!covered) throw_errno(what + " (tmpcopyup)");
     }

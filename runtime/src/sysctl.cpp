@@ -21,25 +21,25 @@ void validate_sysctls(const Linux& linux) {
     for (const auto& [key, value] : linux.sysctl) {
         std::string k = key;
         std::replace(k.begin(), k.end(), '/', '.');
+        auto refused = [&](const std::string& why) {
+            return Error("config.json: linux.sysctl: " + quote(key) + " " + why);
+        };
         if (k.empty() || k.find("..") != std::string::npos || k.front() == '.' || k.back() == '.')
-            throw Error("config.json: linux.sysctl: " + quote(key) + " is not a valid sysctl name");
+            throw refused("is not a valid sysctl name");
         bool ipc = std::find(std::begin(kIpc), std::end(kIpc), k) != std::end(kIpc) || k.rfind("fs.mqueue.", 0) == 0;
         if (ipc) {
-            if (!owns_new(linux, "ipc"))
-                throw Error("config.json: linux.sysctl: " + quote(key) + " needs an ipc namespace");
+            if (!owns_new(linux, "ipc")) throw refused("needs an ipc namespace");
             continue;
         }
         if (k.rfind("net.", 0) == 0) {
-            if (!owns_new(linux, "network"))
-                throw Error("config.json: linux.sysctl: " + quote(key) + " needs a network namespace");
+            if (!owns_new(linux, "network")) throw refused("needs a network namespace");
             continue;
         }
         if (k == "kernel.hostname" || k == "kernel.domainname") {
-            if (!owns_new(linux, "uts"))
-                throw Error("config.json: linux.sysctl: " + quote(key) + " needs a uts namespace");
+            if (!owns_new(linux, "uts")) throw refused("needs a uts namespace");
             continue;
         }
-        throw Error("config.json: linux.sysctl: " + quote(key) + " is not namespaced and would change the host");
+        throw refused("is not namespaced and would change the host");
     }
 }
 

@@ -21,9 +21,9 @@ void validate_sysctls(const Linux& linux) {
     for (const auto& [key, value] : linux.sysctl) {
         std::string k = key;
         std::replace(k.begin(), k.end(), '/', '.');
-        auto refused = [&](const std::string& why) {
-            return Error("config.json: linux.sysctl: " + quote(key) + " " + why);
-        };
+        // (the prefix is built here, not in the lambda: clang cannot capture a structured binding)
+        std::string prefix = "config.json: linux.sysctl: " + quote(key) + " ";
+        auto refused = [&](const std::string& why) { return Error(prefix + why); };
         if (k.empty() || k.find("..") != std::string::npos || k.front() == '.' || k.back() == '.')
             throw refused("is not a valid sysctl name");
         bool ipc = std::find(std::begin(kIpc), std::end(kIpc), k) != std::end(kIpc) || k.rfind("fs.mqueue.", 0) == 0;

@@ -87,7 +87,7 @@ stderr_has() {
 	stderr_has 'missing [CAP_CHOWN]'
 	stderr_has 'linux.seccomp: expected Seccomp mode 2, saw Seccomp mode 0'
 	stderr_has 'linux.sysctl.kernel.shmmax: expected "4096"'
-	stderr_has 'linux.maskedPaths /etc: expected a tmpfs'
+	stderr_has 'linux.maskedPaths /etc: expected a tmpfs, saw no mount at /etc'
 	stderr_has 'linux.readonlyPaths /bin: expected a read-only mount, saw a writable mount'
 	stderr_has 'mounts /mnt: expected a mount at /mnt, saw none'
 	stderr_has 'mounts /dev: expected option noexec'

@@ -12,10 +12,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -526,10 +524,24 @@ private:
         }
     }
 
+    // The mask must be a tmpfs mounted at the path itself: the filesystem type alone
+    // cannot tell it from a rootfs that lives on a tmpfs (a bundle under a tmpfs /tmp).
     void check_empty_ro_tmpfs(const std::string& path, const std::string& what) {
-        struct statfs sfs {};
-        if (::statfs(path.c_str(), &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
-            fail(what, "a tmpfs", "filesystem magic 0x" + hex(static_cast<uint64_t>(sfs.f_type)));
+        std::string resolved = path;
+        if (char* real = ::realpath(path.c_str(), nullptr)) {
+            resolved = real;
+            std::free(real);
+        }
+        const auto table = mountinfo();
+        const MountInfo* top = nullptr;  // the last entry for a mount point is the one on top
+        for (const auto& e : table)
+            if (e.point == resolved) top = &e;
+        if (!top) {
+            fail(what, "a tmpfs", "no mount at " + resolved);
+            return;
+        }
+        if (top->fstype != "tmpfs") {
+            fail(what, "a tmpfs", "filesystem type " + top->fstype);
             return;
         }
         Dir d(path);
@@ -542,12 +554,6 @@ private:
             if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) entries.push_back(e->d_name);
         if (!entries.empty()) fail(what, "an empty directory", "[" + join(entries) + "]");
         check_write_rejected(path, what);
-    }
-
-    static std::string hex(uint64_t v) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-        return buf;
     }
 
     static std::string describe(const struct stat& st) {

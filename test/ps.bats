@@ -72,7 +72,10 @@ start_with_exec() {
 @test "ps options after -- are passed to ps, rows still filtered to the container" {
 	requires root
 	start_with_exec
-	run --separate-stderr box ps "$CID" -- -o pid,args
+	# -e: the options replace runc's default -ef, and ps without -e selects
+	# only processes on the caller's terminal (none of the container's when
+	# the suite runs at a terminal; runc ps behaves the same)
+	run --separate-stderr box ps "$CID" -- -e -o pid,args
 	assert_success
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --regexp '^ *PID +COMMAND$'
@@ -80,7 +83,7 @@ start_with_exec() {
 	assert_line --regexp "^ *$EXEC_PID +sleep 1001$"
 	# PID need not be the first column (as with runc, columns before it
 	# must be single words)
-	run --separate-stderr box ps "$CID" -- -o comm,pid
+	run --separate-stderr box ps "$CID" -- -e -o comm,pid
 	assert_success
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --regexp '^COMMAND +PID$'

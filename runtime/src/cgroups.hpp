@@ -1,4 +1,5 @@
-// Control groups on cgroup v1, v2 and hybrid hosts: placement, limits, freezing, cleanup.
+// Control groups on cgroup v1, v2 and hybrid hosts: placement, creation, freezing, cleanup.
+// The resource values themselves are written by cgroup_resources.hpp.
 #pragma once
 #include <sys/types.h>
 
@@ -35,9 +36,6 @@ public:
     static std::vector<std::string> existing_dirs(const std::string& path);
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
-
-// Whether resources ask for any limit (anything but device rules).
-bool has_limits(const Resources& r);
 
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
 bool cgroup_is_frozen(const std::vector<std::string>& dirs);

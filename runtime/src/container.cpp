@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "cgroup_entry.hpp"
+#include "cgroup_resources.hpp"
 #include "cgroup_stats.hpp"
 #include "cgroups.hpp"
 #include "error.hpp"

@@ -372,23 +372,74 @@ pid_alive() {
 # "Nothing left" checks
 # ---------------------------------------------------------------------------
 
-# Mounts that appeared in our (the host's) mount namespace since setup and
-# look like the runtime's doing: at or below the test's tmpdir, bind mounts
-# of something from it, anything naming the test's container id, and the
-# standard container mount points (/, /proc, /dev, /sys and below).
-# Unrelated mounts made meanwhile by other software on the host are ignored.
+# own_mounts [MOUNTINFO]: the mounts of a mountinfo file (default: ours, the
+# host's) that belong to this test, one "ID MOUNTPOINT FSTYPE SOURCE" a line:
+#   - at or below the test's tmpdir, $BOX_ROOT or $BUNDLE (its bundles, state
+#     dirs and anything a container's mount namespace leaked into ours);
+#   - bind mounts of something from the tmpdir elsewhere (the mount's root in
+#     its filesystem is the tmpdir's path, or a suffix of it when /tmp is a
+#     file system of its own);
+#   - a mount point with a path component naming a container id of the test
+#     ($CID, or $CID-...);
+#   - "/" and the destinations of $BUNDLE's config (mounts, maskedPaths,
+#     readonlyPaths): what a container would have mounted in our namespace.
+# Mounts made meanwhile by anything else on the host (another engine's
+# containers under /var/lib/containers, /run/netns, systemd's automounts, a
+# user's /run/user/UID) are not the test's and are left out.
+own_mounts() {
+	local info="${1:-/proc/self/mountinfo}" dests=""
+	if [[ -n "${BUNDLE:-}" && -f "$BUNDLE/config.json" ]]; then
+		dests="$(jq -r '.mounts[]?.destination, .linux.maskedPaths[]?, .linux.readonlyPaths[]?' \
+			"$BUNDLE/config.json" 2>/dev/null | tr '\n' ' ')" || dests=""
+	fi
+	awk -v tmp="${BATS_TEST_TMPDIR:-}" -v roots="${BOX_ROOT:-} ${BUNDLE:-}" \
+		-v cid="${CID:-}" -v dests="/ $dests" '
+		function unescape(s) {
+			gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s); gsub(/\\012/, "\n", s)
+			gsub(/\\134/, "\\\\", s)
+			return s
+		}
+		function at_or_below(path, dir) {
+			return dir != "" && (path == dir || index(path, dir "/") == 1)
+		}
+		function names_cid(path,   n, c, i) {
+			if (cid == "") return 0
+			n = split(path, c, "/")
+			for (i = 1; i <= n; i++)
+				if (c[i] == cid || index(c[i], cid "-") == 1) return 1
+			return 0
+		}
+		BEGIN {
+			n = split(roots, dirs, " ")
+			if (tmp != "") dirs[++n] = tmp
+			# tmp and its suffixes of 3 or more components
+			nsuf = 0
+			if (tmp != "") {
+				k = split(tmp, c, "/")
+				for (i = 2; i <= k - 2; i++) {
+					s = ""
+					for (j = i; j <= k; j++) s = s "/" c[j]
+					suf[++nsuf] = s
+				}
+			}
+			nd = split(dests, d, " ")
+			for (i = 1; i <= nd; i++) dest[d[i]] = 1
+		}
+		{
+			m = unescape($5); r = unescape($4)
+			i = index($0, " - "); split(substr($0, i + 3), t, " ")
+			own = (m in dest) || names_cid(m)
+			for (j = 1; !own && j <= n; j++) own = at_or_below(m, dirs[j])
+			for (j = 1; !own && j <= nsuf; j++) own = at_or_below(r, suf[j])
+			if (own) print $1, $5, t[1], t[2]
+		}' "$info"
+}
+
+# new_mounts: mount points of the test's own mounts (own_mounts) that
+# appeared in our mount namespace since setup.
 new_mounts() {
 	[[ -f "${MOUNTS_SNAPSHOT:-}" ]] || return 0
-	awk -v tmp="$BATS_TEST_TMPDIR" -v cid="${CID:-}" '
-		BEGIN { rel = substr(tmp, index(substr(tmp, 2), "/") + 1) }
-		NR == FNR { seen[$1] = 1; next }
-		$1 in seen { next }
-		{
-			m = $5; r = $4
-			if (m == tmp || index(m, tmp "/") == 1 || index(r, rel) > 0 ||
-				(cid != "" && index(m, cid) > 0) || m == "/" || m ~ /^\/(proc|dev|sys)(\/|$)/)
-				print m
-		}' "$MOUNTS_SNAPSHOT" /proc/self/mountinfo
+	own_mounts | awk 'NR == FNR { seen[$1] = 1; next } !($1 in seen) { print $2 }' "$MOUNTS_SNAPSHOT" -
 }
 
 # mounts_under DIR: mount points at or below DIR.
@@ -811,19 +862,20 @@ box_bg() {
 # Robustness (issue 8: load.bats, faults.bats, bad-input.bats)
 # ---------------------------------------------------------------------------
 
-# mount_table: one line per mount of our mount namespace, "MOUNTPOINT FSTYPE
-# SOURCE", sorted (mount ids left out: only what is mounted where matters).
+# mount_table [MOUNTINFO]: the test's own mounts (own_mounts) in a mountinfo
+# file (default: ours, now), "MOUNTPOINT FSTYPE SOURCE" a line, sorted (mount
+# ids left out: only what is mounted where matters).
 mount_table() {
-	awk '{ i = index($0, " - "); split(substr($0, i + 3), t, " "); print $5, t[1], t[2] }' \
-		/proc/self/mountinfo | sort
+	own_mounts "${1:-/proc/self/mountinfo}" | cut -d' ' -f2- | sort
 }
 
-# assert_mount_table_unchanged FILE: the mount table is what mount_table
-# wrote to FILE earlier, mount for mount (a stricter check than new_mounts:
-# any mount added or removed anywhere on the host counts).
+# assert_mount_table_unchanged MOUNTINFO: the test's own mounts are what they
+# were in MOUNTINFO (a copy of /proc/self/mountinfo taken earlier), mount for
+# mount: a stricter check than new_mounts, as a mount of the test's that is
+# gone counts too. Both sides are filtered the same way, now.
 assert_mount_table_unchanged() {
 	local diff
-	diff="$(mount_table | diff "$1" - | grep '^[<>]')" || true
+	diff="$(diff <(mount_table "$1") <(mount_table) | grep '^[<>]')" || true
 	[[ -z "$diff" ]] || fail "$(printf 'the mount table changed (< gone, > new):\n%s' "$diff")"
 }
 

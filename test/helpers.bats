@@ -191,3 +191,48 @@ same() { [[ "$1" == "$2" ]]; }' 'known_failure "args" same a a'
 	wait_for_pid_gone "$pid"
 	assert_dir_not_exists "$BOX_ROOT/$CID"
 }
+
+@test "own_mounts: another engine's mounts are not the test's; the test's own leaks are" {
+	requires root
+	# The mounts are made in a private mount namespace of this test's own
+	# (unshare -m): nothing here reaches the host.
+	local body
+	body="$(
+		cat <<'INNER'
+box_setup
+	setup_bundle
+	local before="$BATS_TEST_TMPDIR/before"
+	cp /proc/self/mountinfo "$before"
+	# another engine at work: a container's rootfs, a netns, a user session
+	mount -t tmpfs tmpfs /run
+	mkdir -p /run/containers/storage/overlay/c0ffee/merged /run/netns /run/user/1000
+	mount -t tmpfs overlay /run/containers/storage/overlay/c0ffee/merged
+	mount -t tmpfs tmpfs /run/user/1000
+	assert_equal "$(new_mounts)" ""
+	assert_mount_table_unchanged "$before"
+	# the test's own: under its tmpdir, a bind of it elsewhere, a container's
+	# destination in our namespace
+	mkdir "$BATS_TEST_TMPDIR/leak" "$BATS_TEST_TMPDIR/src" /run/elsewhere
+	mount -t tmpfs tmpfs "$BATS_TEST_TMPDIR/leak"
+	mount --bind "$BATS_TEST_TMPDIR/src" /run/elsewhere
+	mount -t tmpfs shm /dev/shm
+	run new_mounts
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$BATS_TEST_TMPDIR/leak" /dev/shm /run/elsewhere | sort)"
+	run assert_mount_table_unchanged "$before"
+	assert_failure
+	assert_output --partial "> $BATS_TEST_TMPDIR/leak tmpfs tmpfs"
+	assert_output --partial "> /run/elsewhere "
+	assert_output --partial "> /dev/shm tmpfs shm"
+	refute_output --partial "c0ffee"
+	refute_output --partial "/run/user"
+INNER
+	)"
+	local f bats_bin="$BATS_ROOT/bin/bats"
+	[[ -x "$bats_bin" ]] || bats_bin="$(command -v bats)"
+	# (the inner teardown unmounts the leaks before bats removes its tmpdir)
+	f="$(write_inner_test 'teardown() { umount /dev/shm /run/elsewhere "$BATS_TEST_TMPDIR/leak" 2>/dev/null || true; }' "$body")"
+	run unshare -m --propagation private env -i PATH="$PATH" HOME="${HOME:-/}" TMPDIR="$BATS_TEST_TMPDIR" \
+		BOX_BIN="$BOX_BIN" ROOTFS="$ROOTFS" "$bats_bin" --tap "$f"
+	assert_success
+	assert_line "ok 1 inner"
+}

@@ -245,6 +245,7 @@ assert_only_init() {
 
 @test "exec: --user UID:GID and -u" {
 	requires root
+	add_user box 1000 1000 /home/box
 	start_container
 	run box exec --user 1000:1000 "$CID" id
 	assert_success
@@ -256,6 +257,7 @@ assert_only_init() {
 
 @test "exec: --user NAME takes uid, gid and home from the container's /etc/passwd" {
 	requires root
+	add_user box 1000 1000 /home/box
 	start_container
 	# shellcheck disable=SC2016
 	run box exec --user box "$CID" sh -c 'echo "$(id -u) $(id -g) $HOME"'
@@ -265,6 +267,8 @@ assert_only_init() {
 
 @test "exec: --user NAME:GROUP resolves the group in the container's /etc/group" {
 	requires root
+	add_user box 1000 1000 /home/box
+	grep -q '^users:x:100:' "$BUNDLE/rootfs/etc/group" || echo 'users:x:100:' >>"$BUNDLE/rootfs/etc/group"
 	start_container
 	run box exec --user box:users "$CID" sh -c 'echo $(id -u):$(id -g)'
 	assert_success

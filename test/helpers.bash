@@ -121,6 +121,23 @@ setup_bundle() {
 	export BUNDLE
 }
 
+# add_user NAME UID GID HOME: the user NAME (uid UID, primary group NAME with
+# gid GID) in $BUNDLE's copy of /etc/passwd and /etc/group. Tests make the
+# users they need: the rootfs may not have them (Alpine has no uid 1000).
+add_user() {
+	local name="$1" uid="$2" gid="$3" home="$4" etc="$BUNDLE/rootfs/etc"
+	if ! grep -q "^$name:" "$etc/passwd"; then
+		echo "$name:x:$uid:$gid:$name:$home:/bin/sh" >>"$etc/passwd" || fail "add_user: cannot write $etc/passwd"
+	fi
+	[[ "$(awk -F: -v n="$name" '$1 == n { print $3 ":" $4 ":" $6 }' "$etc/passwd")" == "$uid:$gid:$home" ]] ||
+		fail "add_user: $etc/passwd has another $name: $(grep "^$name:" "$etc/passwd")"
+	if ! grep -q "^$name:" "$etc/group"; then
+		echo "$name:x:$gid:" >>"$etc/group" || fail "add_user: cannot write $etc/group"
+	fi
+	[[ "$(awk -F: -v n="$name" '$1 == n { print $3 }' "$etc/group")" == "$gid" ]] ||
+		fail "add_user: $etc/group has another $name: $(grep "^$name:" "$etc/group")"
+}
+
 box_teardown() {
 	# setup failed before the state dir existed: nothing to clean up
 	[[ -n "${BOX_ROOT:-}" && -d "$BOX_ROOT" ]] || return 0

@@ -3,6 +3,9 @@
 #   $ROOTFS_DIR/rootfs/         extracted root filesystem (owned by root)
 #   $ROOTFS_DIR/rootfs.tar.gz   the tarball it was extracted from
 #   $ROOTFS_DIR/SOURCE          one line: kind, version/origin and sha256 of rootfs.tar.gz
+#   $ROOTFS_DIR/REQUEST         what it was made for ("default", or "tarball sha256=..."
+#                               of ROOTFS_TARBALL): a later run with another
+#                               ROOTFS_TARBALL rebuilds; one without keeps it
 #
 # Sources, in order:
 #   a) ROOTFS_TARBALL=path       use that tarball (gzip, xz, bzip2, zstd or plain tar).
@@ -43,7 +46,17 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
-if [[ "$FORCE" != 1 && -d "$OUT/rootfs" && -s "$OUT/SOURCE" ]]; then
+# What is asked for: a ROOTFS_TARBALL is known by its checksum, so that a rootfs
+# made from anything else (the busybox build, another tarball) is replaced
+# rather than reused for it. Without one, whatever rootfs is present is kept.
+REQUEST=default
+if [[ -n "$ROOTFS_TARBALL" ]]; then
+  [[ -f "$ROOTFS_TARBALL" ]] || die "ROOTFS_TARBALL=$ROOTFS_TARBALL does not exist"
+  REQUEST="tarball sha256=$(sha256sum "$ROOTFS_TARBALL" | awk '{print $1}')"
+fi
+
+if [[ "$FORCE" != 1 && -d "$OUT/rootfs" && -s "$OUT/SOURCE" ]] &&
+    [[ "$REQUEST" == default || "$(cat "$OUT/REQUEST" 2>/dev/null)" == "$REQUEST" ]]; then
   echo "rootfs: $(head -n1 "$OUT/SOURCE") (already present in $OUT; FORCE=1 rebuilds)"
   exit 0
 fi
@@ -240,7 +253,7 @@ install -d -m 0755 "$WORK/rootfs"
 tar --numeric-owner -xpzf "$TARBALL" -C "$WORK/rootfs"
 [[ -e "$WORK/rootfs/bin/sh" || -L "$WORK/rootfs/bin/sh" ]] || die "the rootfs has no /bin/sh"
 
-rm -f "$OUT/SOURCE"
+rm -f "$OUT/SOURCE" "$OUT/REQUEST"
 rm -rf --one-file-system "$OUT/rootfs"
 mv "$WORK/rootfs" "$OUT/rootfs"
 mv "$TARBALL" "$OUT/rootfs.tar.gz"
@@ -248,4 +261,5 @@ chmod 0644 "$OUT/rootfs.tar.gz"
 
 LINE="$DESC sha256=$SHA${NOTE:+ $NOTE}"
 echo "$LINE" >"$OUT/SOURCE"
+echo "$REQUEST" >"$OUT/REQUEST"
 echo "rootfs: $LINE"

@@ -61,6 +61,15 @@ SUMMARY=()
 section() { printf '\n=== %s ===\n' "$*"; }
 note() { echo "test.sh: $*" >&2; }
 
+# Say which rootfs the suite gets (make rootfs records where it came from).
+if [[ "$BOX_UNIT_ONLY" != 1 ]]; then
+  if [[ "$ROOTFS" == "$ROOTFS_DIR/rootfs" && -s "$ROOTFS_DIR/SOURCE" ]]; then
+    note "rootfs: $(head -n1 "$ROOTFS_DIR/SOURCE")"
+  else
+    note "rootfs: $ROOTFS"
+  fi
+fi
+
 # record LABEL PASS FAIL SKIP [NOTE]
 record() {
   local label=$1 pass=$2 fail=$3 skip=$4 msg=${5:-}

@@ -21,14 +21,47 @@
 #include "features.hpp"
 #include "files.hpp"
 #include "log.hpp"
+#include "seccomp.hpp"
 #include "self_protect.hpp"
 #include "signals.hpp"
 #include "spec_template.hpp"
+#include "version.hpp"
 
 namespace po = boost::program_options;
 using namespace box;
 
 namespace {
+
+// The commands, in the order --help lists them. The man page and the bash completion are
+// generated from --help and `help COMMAND`, so this table is their source too.
+struct CommandInfo {
+    const char* name;
+    const char* summary;
+};
+constexpr CommandInfo kCommands[] = {
+    {"create", "create a container; its init waits for start"},
+    {"start", "start the user program of a created container"},
+    {"state", "print the OCI state of a container as JSON"},
+    {"kill", "send a signal to the container's init (or --all processes)"},
+    {"delete", "delete a stopped container (--force: any)"},
+    {"run", "create and start a container"},
+    {"exec", "run a new process in a running container"},
+    {"list", "list containers"},
+    {"pause", "freeze every process of a container"},
+    {"resume", "thaw a paused container"},
+    {"ps", "list the processes of a container"},
+    {"update", "change the resource limits of a running container"},
+    {"events", "print container statistics and OOM events as JSON"},
+    {"spec", "write a default config.json (runc's default)"},
+    {"features", "print what this runtime supports, as JSON"},
+    {"help", "show the help of box or of one command"},
+};
+
+const CommandInfo* find_command(const std::string& name) {
+    for (const auto& c : kCommands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
 
 // Runs argv and returns its standard output.
 std::string capture_output(const std::vector<std::string>& argv) {
@@ -102,9 +135,12 @@ std::string need_id(const Parsed& p, const char* command, size_t max_args = 1) {
     return p.positional[0];
 }
 
+// usage starts with the command's name ("exec [options] ID ...").
 bool wants_help(const Parsed& p, const po::options_description& desc, const char* usage) {
     if (!p.vm.count("help")) return false;
-    std::cout << "Usage: box " << usage << "\n\n" << desc;
+    std::string name(usage, std::strcspn(usage, " "));
+    const CommandInfo* info = find_command(name);
+    std::cout << "box " << name << " - " << (info ? info->summary : "") << "\n\nUsage: box " << usage << "\n\n" << desc;
     return true;
 }
 
@@ -451,56 +487,46 @@ int cmd_features(const std::vector<std::string>& args) {
     return 0;
 }
 
+po::options_description global_options() {
+    po::options_description global("Global options");
+    global.add_options()("help,h", "show help")("version,v", "print the version")(
+        "root", po::value<std::string>(), "state directory (default /run/box as root)")(
+        "log", po::value<std::string>()->default_value(""), "also write errors (and --debug lines) to this file")(
+        "log-format", po::value<std::string>()->default_value("text"), "text or json")(
+        "debug", po::bool_switch(), "debug logging")("systemd-cgroup", po::bool_switch(),
+                                                     "use the systemd cgroup driver")(
+        "criu", po::value<std::string>(), "accepted for compatibility")("rootless", po::value<std::string>(),
+                                                                        "accepted for compatibility");
+    return global;
+}
+
 void usage() {
-    std::cout << "box: a small, fast OCI container runtime\n\n"
+    std::cout << "box - a small, fast OCI container runtime\n\n"
                  "Usage: box [global options] COMMAND [options] [ID] ...\n\n"
-                 "Commands:\n"
-                 "  create    create a container; its init waits for start\n"
-                 "  start     start the user program of a created container\n"
-                 "  state     print the OCI state of a container\n"
-                 "  kill      send a signal to the container's init (or --all processes)\n"
-                 "  delete    delete a stopped container (--force: any)\n"
-                 "  run       create and start a container\n"
-                 "  exec      run a new process in a running container\n"
-                 "  list      list containers\n"
-                 "  pause     freeze every process of a container\n"
-                 "  resume    thaw a paused container\n"
-                 "  ps        list the processes of a container\n"
-                 "  update    change the resource limits of a running container\n"
-                 "  events    print container statistics and OOM events as JSON\n"
-                 "  spec      write a default config.json\n"
-                 "  features  print what this runtime supports, as JSON\n\n"
-                 "Global options:\n"
-                 "  --root DIR          state directory (default /run/box as root)\n"
-                 "  --log FILE          also write errors to FILE\n"
-                 "  --log-format FMT    text or json\n"
-                 "  --debug             debug logging\n"
-                 "  --systemd-cgroup    use the systemd cgroup driver\n"
-                 "  --version, --help\n";
+                 "Commands:\n";
+    for (const auto& c : kCommands) std::cout << "  " << pad(c.name, 10) << c.summary << "\n";
+    std::cout << "\n"
+              << global_options() << "\nRun 'box help COMMAND' or 'box COMMAND --help' for a command's options.\n";
+}
+
+void print_version() {
+    std::cout << "box version " << kBoxVersion << "\ncommit: " << kBoxCommit << "\nspec: " << kOciVersion
+              << "\nlibseccomp: " << libseccomp_version() << "\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> all(argv + 1, argv + argc);
-    po::options_description global("global options");
-    global.add_options()("help,h", "show help")("version,v", "print the version")(
-        "root", po::value<std::string>(), "state directory")("log", po::value<std::string>()->default_value(""),
-                                                             "log file")(
-        "log-format", po::value<std::string>()->default_value("text"), "text or json")(
-        "debug", po::bool_switch(), "debug logging")("systemd-cgroup", po::bool_switch(),
-                                                     "use the systemd cgroup driver")(
-        "criu", po::value<std::string>(), "accepted for compatibility")("rootless", po::value<std::string>(),
-                                                                        "accepted for compatibility");
     try {
-        Parsed g = parse_flags(global, all);
+        Parsed g = parse_flags(global_options(), all);
         std::string format = g.vm["log-format"].as<std::string>();
         log::configure(g.vm["log"].as<std::string>(), format == "json" ? log::Format::Json : log::Format::Text,
                        g.vm["debug"].as<bool>());
         if (format != "text" && format != "json")
             throw UsageError("unknown --log-format " + quote(format) + " (text or json)");
         if (g.vm.count("version")) {
-            std::cout << "box version " << BOX_VERSION << "\nspec: 1.2.0\n";
+            print_version();
             return 0;
         }
         if (g.positional.empty()) {
@@ -509,6 +535,19 @@ int main(int argc, char** argv) {
         }
         std::string command = g.positional[0];
         std::vector<std::string> args(g.positional.begin() + 1, g.positional.end());
+        if (!find_command(command)) throw UsageError("unknown command " + quote(command) + " (see box --help)");
+        if (command == "help") {
+            // `box help CMD` is `box CMD --help`; `box help` is `box --help`.
+            if (args.size() > 1) throw UsageError("help: unexpected argument " + quote(args[1]));
+            if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+                usage();
+                return 0;
+            }
+            if (!find_command(args[0]))
+                throw UsageError("help: unknown command " + quote(args[0]) + " (see box --help)");
+            command = args[0];
+            args = {"--help"};
+        }
         std::string root = g.vm.count("root") ? g.vm["root"].as<std::string>() : default_state_root();
         if (root.empty()) throw UsageError("--root must not be empty");
         // Commands that put a process into a container must not expose our own binary to it.
@@ -525,15 +564,11 @@ int main(int argc, char** argv) {
         if (command == "resume") return cmd_simple("resume", args, [&](const std::string& id) { rt.resume(id); });
         if (command == "spec") return cmd_spec(args);
         if (command == "features") return cmd_features(args);
-        if (command == "help") {
-            usage();
-            return 0;
-        }
         if (command == "exec") return cmd_exec(rt, args);
         if (command == "ps") return cmd_ps(rt, args);
         if (command == "update") return cmd_update(rt, args);
         if (command == "events") return cmd_events(rt, args);
-        throw UsageError("unknown command " + quote(command) + " (see box --help)");
+        throw Error("command " + quote(command) + " is listed but not dispatched");
     } catch (const UsageError& e) {
         log::error(e.what());
         return 2;

@@ -245,6 +245,11 @@ void send_seccomp_listener(const Json& seccomp, int listener, pid_t pid, const J
     }
 }
 
+std::string libseccomp_version() {
+    const scmp_version* v = seccomp_version();
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
 std::vector<std::string> seccomp_actions() {
     std::vector<std::string> out;
     for (const auto& a : kActions) out.emplace_back(a.name);

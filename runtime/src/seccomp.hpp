@@ -3,6 +3,8 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "fd.hpp"
 #include "json_reader.hpp"
@@ -25,5 +27,7 @@ void send_seccomp_listener(const Json& seccomp, int listener, pid_t pid, const J
 std::vector<std::string> seccomp_actions();
 std::vector<std::string> seccomp_architectures();
 std::vector<std::string> seccomp_operators();
+// The libseccomp box runs with ("2.5.4"), as runc --version and features report it.
+std::string libseccomp_version();
 
 }  // namespace box

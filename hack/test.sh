@@ -20,6 +20,8 @@
 #   BOX_UNIT_ONLY       1 = run only the unit tests
 #   BATS_FILTER         passed to bats --filter
 #   BOX_TEST_USER       user for the rootless pass (default: boxtest)
+#   BOX_TEST_GROUPS     extra supplementary groups of that user, comma-separated
+#                       (e.g. root: as a sudo or su login has group 0)
 # The bats runs get BOX_BIN, ROOTFS and BOX_TEST_PASS=root|user|rootless in their
 # environment; the rootless run has XDG_RUNTIME_DIR and TMPDIR unset.
 set -euo pipefail
@@ -150,7 +152,14 @@ run_bats() {
 
   if [[ "$mode" == rootless ]]; then
     [[ -z "$junit_dir" ]] || chown "$BOX_TEST_USER" "$junit_dir"
-    cmd=(runuser -u "$BOX_TEST_USER" --
+    cmd=(runuser -u "$BOX_TEST_USER")
+    if [[ -n "${BOX_TEST_GROUPS:-}" ]]; then
+      local group groups
+      IFS=, read -ra groups <<<"$BOX_TEST_GROUPS"
+      cmd+=(-g "$(id -gn "$BOX_TEST_USER")")
+      for group in "${groups[@]}"; do cmd+=(-G "$group"); done
+    fi
+    cmd+=(--
       env -u XDG_RUNTIME_DIR -u TMPDIR -u BATS_TMPDIR
       "HOME=$(getent passwd "$BOX_TEST_USER" | cut -d: -f6)"
       "BOX_BIN=$BOX_BIN" "ROOTFS=$ROOTFS" BOX_TEST_PASS=rootless

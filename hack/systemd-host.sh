@@ -38,7 +38,7 @@ ID=systemd-host
 SUITE=bookworm
 # What the tests run inside: systemd and D-Bus, the engines that drive box
 # there, and runc as their baseline.
-PACKAGES="systemd,systemd-sysv,dbus,dbus-user-session,procps,jq,runc,podman,containerd${SYSTEMD_HOST_PACKAGES:+,$SYSTEMD_HOST_PACKAGES}"
+PACKAGES="systemd,systemd-sysv,dbus,dbus-user-session,procps,jq,runc,podman,containernetworking-plugins,containerd${SYSTEMD_HOST_PACKAGES:+,$SYSTEMD_HOST_PACKAGES}"
 BOOT_TIMEOUT=${SYSTEMD_HOST_BOOT_TIMEOUT:-120}
 
 log() { echo "systemd-host: $*" >&2; }

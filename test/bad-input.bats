@@ -303,7 +303,7 @@ JSON
 @test "linux.resources.unified on a host that is not pure cgroup v2" {
 	requires cgroup_v1
 	update_config '.linux.resources.unified = {"pids.max": "10"}'
-	create_fails "linux.resources.unified: needs a cgroup v2 host"
+	create_fails "linux.resources.unified: invalid configuration: cannot use unified on cgroup v1"
 }
 
 # --- config.json: hooks -----------------------------------------------------
@@ -579,7 +579,7 @@ JSON
 	start_and_snapshot
 	local f="$BATS_TEST_TMPDIR/no-such-process.json"
 	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error "--process \"$f\": No such file or directory"
+	assert_box_error -255 "--process \"$f\": No such file or directory"
 	assert_unchanged_and_nothing_left
 }
 
@@ -588,7 +588,7 @@ JSON
 	local f="$BATS_TEST_TMPDIR/process.json"
 	echo '{"args": ["true"],}' >"$f"
 	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error "$f: invalid JSON at line 1, column "
+	assert_box_error -255 "$f: invalid JSON at line 1, column "
 	assert_unchanged_and_nothing_left
 }
 
@@ -597,42 +597,42 @@ JSON
 	local f="$BATS_TEST_TMPDIR/process.json"
 	echo '{"cwd": "/", "env": ["PATH=/bin:/usr/bin"]}' >"$f"
 	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error "$f: args: must be a non-empty array"
+	assert_box_error -255 "$f: args: must be a non-empty array"
 	assert_unchanged_and_nothing_left
 }
 
 @test "exec --user: unknown user name" {
 	start_and_snapshot
 	run --separate-stderr box exec --user abc "$CID" true
-	assert_box_error "--user: unknown user \"abc\" in the container's /etc/passwd"
+	assert_box_error -255 "--user: unknown user \"abc\" in the container's /etc/passwd"
 	assert_unchanged_and_nothing_left
 }
 
 @test "exec --cwd: relative path is a usage error" {
 	start_and_snapshot
 	run --separate-stderr box exec --cwd tmp "$CID" true
-	assert_box_error -2 '--cwd "tmp": must be an absolute path'
+	assert_box_error -255 '--cwd "tmp": must be an absolute path'
 	assert_unchanged_and_nothing_left
 }
 
 @test "exec --env without = is a usage error" {
 	start_and_snapshot
 	run --separate-stderr box exec --env FOO "$CID" true
-	assert_box_error -2 '--env "FOO": must have the form KEY=value'
+	assert_box_error -255 '--env "FOO": must have the form KEY=value'
 	assert_unchanged_and_nothing_left
 }
 
 @test "exec --cap: unknown capability is a usage error" {
 	start_and_snapshot
 	run --separate-stderr box exec --cap CAP_NO_SUCH "$CID" true
-	assert_box_error -2 '--cap: unknown capability "CAP_NO_SUCH"'
+	assert_box_error -255 '--cap: unknown capability "CAP_NO_SUCH"'
 	assert_unchanged_and_nothing_left
 }
 
-@test "exec --tty without --console-socket is a usage error" {
+@test "exec --detach --tty without --console-socket is an error" {
 	start_and_snapshot
-	run --separate-stderr box exec --tty "$CID" true
-	assert_box_error -2 "exec: a terminal was requested but no --console-socket was given"
+	run --separate-stderr box exec --detach --tty "$CID" true
+	assert_box_error -255 "exec: a terminal was requested but no --console-socket was given"
 	assert_unchanged_and_nothing_left
 }
 
@@ -640,13 +640,13 @@ JSON
 	start_and_snapshot
 	local dir="$BATS_TEST_TMPDIR/no-such-dir"
 	run --separate-stderr box exec --detach --pid-file "$dir/pid" "$CID" sleep 1000
-	assert_box_error "--pid-file \"$dir/pid\": No such file or directory"
+	assert_box_error -255 "--pid-file \"$dir/pid\": No such file or directory"
 	assert_unchanged_and_nothing_left
 }
 
 @test "exec on an unknown id" {
 	run --separate-stderr box exec "nosuch-$CID" true
-	assert_box_error "container \"nosuch-$CID\" does not exist"
+	assert_box_error -255 "container \"nosuch-$CID\" does not exist"
 	assert_nothing_left
 }
 
@@ -657,7 +657,7 @@ JSON
 	wait_for_status "$CID" stopped
 	PROCS_BEFORE=""
 	run --separate-stderr box exec "$CID" true
-	assert_box_error "cannot exec in container \"$CID\": it is stopped"
+	assert_box_error -255 "cannot exec in container \"$CID\": it is stopped"
 	assert_unchanged_and_nothing_left stopped
 }
 

@@ -596,3 +596,45 @@ echo hi > /dev/null && echo "null: write ok"'
 	assert_create_rejected 'linux.resources.unified' '.linux.resources.unified = { "memory.max": "67108864" }'
 	assert_nothing_left
 }
+
+@test "cgroups: v1 resources with unified on a host without pure cgroup v2: invalid configuration, as runc" {
+	requires cgroup_v1
+	assert_create_rejected 'linux.resources.unified: invalid configuration' \
+		'.linux.resources.pids = { limit: 5 } | .linux.resources.unified = { "pids.max": "10" }'
+	assert_nothing_left
+	if command -v runc >/dev/null && ! is_rootless; then
+		run runc --root "$BATS_TEST_TMPDIR/runc" create --bundle "$BATS_TEST_TMPDIR/bad" "$CID-runc"
+		assert_failure
+		assert_output --partial "invalid configuration"
+	fi
+}
+
+@test "cgroups: creating into a cgroup that is not empty warns and goes on, as runc 1.1" {
+	requires root
+	update_config ".linux.cgroupsPath = \"/boxtest-abs-$CID\""
+	create_container "$CID-first"
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_success
+	# runc 1.1.5 here: "container's cgroup is not empty: 1 process(es) found"
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ "$stderr" == *"container's cgroup is not empty: 1 process(es) found"* ]] || fail "no warning: $stderr"
+	assert_equal "$(state_field "$CID" status)" created
+	assert_placed "$(container_pid "$CID")" "/boxtest-abs-$CID"
+}
+
+@test "cgroups: creating into a frozen cgroup is refused instead of hanging" {
+	requires root
+	update_config ".linux.cgroupsPath = \"/boxtest-abs-$CID\""
+	start_container "$CID-first"
+	box pause "$CID-first" || fail "pause failed"
+	# runc 1.1.5 here: "container's cgroup unexpectedly frozen"
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "container's cgroup"
+	[[ "$stderr" == *"is frozen"* ]] || fail "expected 'is frozen': $stderr"
+	run box state "$CID"
+	assert_failure
+	# the paused container and its cgroup are as they were
+	assert_equal "$(state_field "$CID-first" status)" paused
+	assert_placed "$(container_pid "$CID-first")" "/boxtest-abs-$CID"
+	box resume "$CID-first"
+}

@@ -206,7 +206,7 @@ assert_only_init() {
 @test "exec: --env without = is a usage error" {
 	start_container
 	run --separate-stderr box exec --env FOO "$CID" true
-	assert_box_error -2 '--env "FOO": must have the form KEY=value'
+	assert_box_error -255 '--env "FOO": must have the form KEY=value'
 	assert_only_init
 }
 
@@ -224,14 +224,14 @@ assert_only_init() {
 @test "exec: --cwd that does not exist is an error naming it" {
 	start_container
 	run --separate-stderr box exec --cwd /no/such/dir "$CID" true
-	assert_box_error '"/no/such/dir"'
+	assert_box_error -255 '"/no/such/dir"'
 	assert_only_init
 }
 
 @test "exec: --cwd must be absolute" {
 	start_container
 	run --separate-stderr box exec --cwd tmp "$CID" true
-	assert_box_error -2 '--cwd "tmp"'
+	assert_box_error -255 '--cwd "tmp"'
 }
 
 @test "exec: --user UID runs as that uid with gid 0 (as runc)" {
@@ -278,7 +278,7 @@ assert_only_init() {
 @test "exec: --user with an unknown user name is an error naming it" {
 	start_container
 	run --separate-stderr box exec --user nosuchuser "$CID" true
-	assert_box_error 'unknown user "nosuchuser"'
+	assert_box_error -255 'unknown user "nosuchuser"'
 	assert_only_init
 }
 
@@ -321,7 +321,7 @@ cap_bit() {
 @test "exec: --cap with an unknown capability is an error" {
 	start_container
 	run --separate-stderr box exec --cap CAP_NO_SUCH "$CID" true
-	assert_box_error -2 '"CAP_NO_SUCH"'
+	assert_box_error -255 '"CAP_NO_SUCH"'
 	assert_only_init
 }
 
@@ -339,9 +339,9 @@ cap_bit() {
 @test "exec: --process-label and --apparmor are clear errors where unsupported" {
 	start_container
 	run --separate-stderr box exec --process-label system_u:system_r:container_t:s0 "$CID" true
-	assert_box_error "SELinux"
+	assert_box_error -255 "SELinux"
 	run --separate-stderr box exec --apparmor some-profile "$CID" true
-	assert_box_error "AppArmor"
+	assert_box_error -255 "AppArmor"
 	assert_only_init
 }
 
@@ -379,7 +379,7 @@ cap_bit() {
 	start_container
 	printf '{"args": ["sh",\n' >"$BATS_TEST_TMPDIR/bad.json"
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/bad.json" "$CID"
-	assert_box_error "invalid JSON at line"
+	assert_box_error -255 "invalid JSON at line"
 	assert_output ""
 	[[ "$stderr" == *bad.json* ]] || fail "error does not name the file: $stderr"
 	assert_only_init
@@ -389,23 +389,23 @@ cap_bit() {
 	start_container
 	echo '{"args": ["true"], "cwd": "/", "user": {"uid": "zero", "gid": 0}}' >"$BATS_TEST_TMPDIR/p1.json"
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/p1.json" "$CID"
-	assert_box_error "user.uid: expected"
+	assert_box_error -255 "user.uid: expected"
 	echo '{"args": "true", "cwd": "/"}' >"$BATS_TEST_TMPDIR/p2.json"
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/p2.json" "$CID"
-	assert_box_error "args: expected array"
+	assert_box_error -255 "args: expected array"
 	echo '{"args": ["true", 7], "cwd": "/"}' >"$BATS_TEST_TMPDIR/p3.json"
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/p3.json" "$CID"
-	assert_box_error "args[1]: expected string"
+	assert_box_error -255 "args[1]: expected string"
 	echo '{"args": ["true"], "cwd": "/", "env": ["A=b"], "rlimits": [{"type": "RLIMIT_NOFILE", "hard": "x", "soft": 1}]}' >"$BATS_TEST_TMPDIR/p4.json"
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/p4.json" "$CID"
-	assert_box_error "rlimits[0].hard"
+	assert_box_error -255 "rlimits[0].hard"
 	assert_only_init
 }
 
 @test "exec --process: a file that does not exist is named" {
 	start_container
 	run --separate-stderr box exec --process "$BATS_TEST_TMPDIR/nope.json" "$CID"
-	assert_box_error "nope.json"
+	assert_box_error -255 "nope.json"
 }
 
 # ---------------------------------------------------------------------------
@@ -522,9 +522,9 @@ cap_bit() {
 @test "exec of a missing executable names it and leaves no process" {
 	start_container
 	run --separate-stderr box exec "$CID" no-such-program arg
-	assert_box_error 'executable "no-such-program" not found'
+	assert_box_error -255 'executable "no-such-program" not found'
 	run --separate-stderr box exec "$CID" /bin/no-such-program
-	assert_box_error 'executable "/bin/no-such-program" not found'
+	assert_box_error -255 'executable "/bin/no-such-program" not found'
 	assert_only_init
 	assert_equal "$(state_field "$CID" status)" running
 }
@@ -535,7 +535,7 @@ cap_bit() {
 	box start "$CID"
 	wait_for_status "$CID" stopped
 	run --separate-stderr box exec "$CID" echo hi
-	assert_box_error "it is stopped"
+	assert_box_error -255 "it is stopped"
 	assert_equal "$(stray_pids)" ""
 }
 
@@ -546,19 +546,19 @@ cap_bit() {
 	kill -9 "$pid"
 	wait_for_pid_gone "$pid"
 	run --separate-stderr box exec "$CID" echo hi
-	assert_box_error "it is stopped"
+	assert_box_error -255 "it is stopped"
 	assert_equal "$(stray_pids)" ""
 }
 
 @test "exec with an unknown container id names it" {
 	run --separate-stderr box exec no-such-container echo hi
-	assert_box_error 'container "no-such-container" does not exist'
+	assert_box_error -255 'container "no-such-container" does not exist'
 }
 
-@test "exec without a command (and without --process) is a usage error" {
+@test "exec without a command (and without --process) is an error (255, as runc)" {
 	start_container
 	run --separate-stderr box exec "$CID"
-	assert_equal "$status" 2
+	assert_equal "$status" 255
 	[[ "$stderr" == "box: "* ]] || fail "stderr: $stderr"
 }
 
@@ -577,7 +577,7 @@ cap_bit() {
 	start_container
 	box pause "$CID" || fail "pause failed"
 	run --separate-stderr box exec "$CID" true
-	assert_box_error "it is paused"
+	assert_box_error -255 "cannot exec in a paused container"
 	assert_file_not_exists "$BUNDLE/rootfs/paused-exec"
 
 	# With --ignore-paused the process starts; it may only get to run (and
@@ -592,4 +592,49 @@ cap_bit() {
 	wait "$bpid" || rc=$?
 	assert_equal "exec status $rc: $(cat "$BATS_TEST_TMPDIR/err")" "exec status 0: "
 	wait_for_file "$BUNDLE/rootfs/paused-exec"
+}
+
+@test "exec: failing before the program starts exits 255, a program's own status passes, as runc" {
+	start_container
+	local -a cases=("/no/such/program" "--cwd relative true" "--env NOEQUALS true" "--user no-such-user true")
+	local c
+	for c in "${cases[@]}"; do
+		# shellcheck disable=SC2086 # each case is a list of words
+		run --separate-stderr box exec $c "$CID"
+		[[ "$status" == 255 ]] || fail "box exec $c: exit $status, expected 255 ($stderr)"
+	done
+	run -255 --separate-stderr box exec "no-such-$CID" true
+	run -7 box exec "$CID" sh -c 'exit 7'
+	run -255 box exec "$CID" sh -c 'exit 255'
+	assert_only_init
+	if command -v runc >/dev/null && ! is_rootless; then
+		local rroot="$BATS_TEST_TMPDIR/runc"
+		(cd "$BUNDLE" && runc --root "$rroot" run -d "$CID-runc" </dev/null >/dev/null 2>&1) || fail "runc run failed"
+		for c in "${cases[@]}"; do
+			# shellcheck disable=SC2086 # each case is a list of words
+			run runc --root "$rroot" exec $c "$CID-runc"
+			[[ "$status" == 255 ]] || fail "runc exec $c: exit $status, expected 255"
+		done
+		run -7 runc --root "$rroot" exec "$CID-runc" sh -c 'exit 7'
+		runc --root "$rroot" delete --force "$CID-runc"
+	fi
+}
+
+@test "exec in a paused container: runc's words and exit 255" {
+	requires root
+	start_container
+	box pause "$CID" || fail "pause failed"
+	run --separate-stderr box exec "$CID" true
+	assert_box_error -255 "cannot exec in a paused container"
+	box resume "$CID"
+	if command -v runc >/dev/null; then
+		local rroot="$BATS_TEST_TMPDIR/runc"
+		(cd "$BUNDLE" && runc --root "$rroot" run -d "$CID-runc" </dev/null >/dev/null 2>&1) || fail "runc run failed"
+		runc --root "$rroot" pause "$CID-runc"
+		run runc --root "$rroot" exec "$CID-runc" true
+		runc --root "$rroot" resume "$CID-runc"
+		runc --root "$rroot" delete --force "$CID-runc"
+		assert_equal "$status" 255
+		assert_output --partial "cannot exec in a paused container"
+	fi
 }

@@ -148,13 +148,23 @@ $(catcher init stay)"
 	assert_nothing_left
 }
 
-@test "kill --all of a stopped container is an error" {
+@test "kill --all of a stopped container succeeds quietly, as runc" {
 	set_args true
 	create_container
 	box start "$CID"
 	wait_for_status "$CID" stopped
 	run --separate-stderr box kill --all "$CID" KILL
-	assert_box_error "cannot kill container \"$CID\": it is stopped"
+	assert_success
+	assert_equal "$output$stderr" ""
+	if command -v runc >/dev/null && ! is_rootless; then
+		local rroot="$BATS_TEST_TMPDIR/runc"
+		(cd "$BUNDLE" && runc --root "$rroot" run -d "$CID-runc" </dev/null >/dev/null 2>&1) || fail "runc run failed"
+		retry 10 bash -c '[[ "$(runc --root "$1" state "$2" | jq -r .status)" == stopped ]]' _ "$rroot" "$CID-runc"
+		run --separate-stderr runc --root "$rroot" kill --all "$CID-runc" KILL
+		local runc_status="$status"
+		runc --root "$rroot" delete "$CID-runc"
+		assert_equal "$runc_status" 0
+	fi
 }
 
 @test "kill --all with an unknown signal fails and signals nobody" {

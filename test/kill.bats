@@ -157,6 +157,36 @@ while true; do sleep 0.1; done'
 	assert_box_error "cannot kill container \"$CID\": it is stopped"
 }
 
+@test "kill ID 0 checks that the init is alive, as runc" {
+	start_container
+	run --separate-stderr box kill "$CID" 0
+	assert_success
+	assert_equal "$output$stderr" ""
+	assert_equal "$(state_field "$CID" status)" running
+	box kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run --separate-stderr box kill "$CID" 0
+	assert_box_error "it is stopped"
+}
+
+@test "kill takes signals by number and by name with or without SIG, any case, as runc" {
+	start_container
+	local sig
+	for sig in 10 USR1 SIGUSR1 usr1 sigusr1 SigUsr1 0; do
+		run --separate-stderr box kill "$CID" "$sig"
+		assert_success
+	done
+	if command -v runc >/dev/null && ! is_rootless; then
+		local rroot="$BATS_TEST_TMPDIR/runc"
+		(cd "$BUNDLE" && runc --root "$rroot" run -d "$CID-runc" </dev/null >/dev/null 2>&1) || fail "runc run failed"
+		for sig in 10 USR1 SIGUSR1 usr1 sigusr1 SigUsr1 0; do
+			runc --root "$rroot" kill "$CID-runc" "$sig" || fail "runc kill $sig failed"
+		done
+		runc --root "$rroot" delete --force "$CID-runc"
+	fi
+	assert_equal "$(state_field "$CID" status)" running
+}
+
 @test "kill of a created container delivers the signal to init" {
 	create_container
 	local pid

@@ -93,7 +93,7 @@ _no_box_processes() {
 	assert_equal "$(jq -r --arg id "$CID" '.[] | select(.id == $id) | .status' <<<"$output")" stopped
 
 	run --separate-stderr box exec "$CID" true
-	assert_box_error "it is stopped"
+	assert_box_error -255 "it is stopped"
 	run --separate-stderr box kill "$CID" TERM
 	assert_box_error "it is stopped"
 

@@ -433,7 +433,7 @@ agent_state() {
 	stop_agent KILL
 	assert_exists "$AGENT_SOCK"
 	run --separate-stderr box exec "$CID" true
-	assert_box_error "linux.seccomp.listenerPath \"$AGENT_SOCK\": connecting: Connection refused"
+	assert_box_error -255 "linux.seccomp.listenerPath \"$AGENT_SOCK\": connecting: Connection refused"
 	# the exec'd process is gone: only the init runs in the container
 	assert_equal "$(stray_pids | xargs)" "$pid"
 	box delete --force "$CID"

@@ -251,9 +251,11 @@ void check_controllers(const Resources& r, const std::vector<Hierarchy>& hs) {
     need(!r.hugepage_limits.empty(), {"hugetlb"}, "hugepageLimits");
     need(r.net_class_id.has_value(), {"net_cls"}, "network.classID");
     need(!r.net_priorities.empty(), {"net_prio"}, "network.priorities");
+    // runc's words (ErrV1NoUnified): unified keys are written only on a pure v2 host.
     if (!r.unified.empty() && detect_cgroup_mode() != CgroupMode::V2)
-        throw Error(std::string("linux.resources.unified: needs a cgroup v2 host, and this one is ") +
-                    cgroup_mode_name(detect_cgroup_mode()) + " (as runc, box writes unified keys only on pure v2)");
+        throw Error(std::string("linux.resources.unified: invalid configuration: cannot use unified on cgroup v1 "
+                                "(this host is ") +
+                    cgroup_mode_name(detect_cgroup_mode()) + "; unified needs a pure cgroup v2 host)");
     if (r.memory_kernel || r.memory_kernel_tcp)
         log::warn("linux.resources.memory.kernel and kernelTCP are deprecated and ignored (as runc does)");
 }

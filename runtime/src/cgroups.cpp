@@ -25,6 +25,13 @@ namespace {
 
 bool is_v2_dir(const std::string& dir) { return ::access((dir + "/cgroup.controllers").c_str(), F_OK) == 0; }
 
+// Frozen by itself or by an ancestor: a process moved in would stop at once (and so would create).
+bool frozen_dir(const std::string& dir) {
+    std::string v;
+    if (try_read_file(dir + "/freezer.state", v)) return v.rfind("THAWED", 0) != 0;
+    return try_read_file(dir + "/cgroup.events", v) && v.find("frozen 1") != std::string::npos;
+}
+
 std::string hierarchy_of(const std::string& dir, const std::vector<Hierarchy>& hs, const Hierarchy** out) {
     for (const auto& h : hs)
         if (dir.rfind(h.mountpoint + "/", 0) == 0) {
@@ -208,6 +215,8 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
                 if (!vanished) break;
             }
             created.push_back(dir);
+            if (frozen_dir(dir))
+                throw Error("linux.cgroupsPath: container's cgroup " + dir + " is frozen: thaw it first");
             if (resources) {
                 write_resources(dir, h, cgroup_hierarchies(), *resources);
                 // The device program needs no controller: on a hybrid host it guards the
@@ -220,6 +229,9 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
         for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
         throw;
     }
+    // runc 1.1 goes on with a warning; the processes found there belong to someone else.
+    if (size_t found = cgroup_pids(created).size())
+        log::warn("container's cgroup is not empty: " + std::to_string(found) + " process(es) found");
     return created;
 }
 

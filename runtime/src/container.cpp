@@ -33,13 +33,10 @@
 #include "signals.hpp"
 #include "sysctl.hpp"
 #include "timestamp.hpp"
+#include "tty_relay.hpp"
 
 namespace box {
 namespace {
-
-// Signals `box run` passes on to the container instead of acting on them itself.
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2,   SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
-                              SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
 
 std::string absolute_dir(const std::string& dir) {
     std::string d = dir.empty() ? "." : dir;
@@ -51,12 +48,15 @@ std::string absolute_dir(const std::string& dir) {
 }
 
 // Checks everything that can be checked before a single file or process is created.
-void validate_for_create(const Spec& spec, const CreateOptions& opts) {
+void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreground) {
     if (!spec.process) throw Error("config.json: process: required field is missing");
     if (!spec.linux.find_namespace("mount"))
         throw Error("config.json: linux.namespaces: a mount namespace is required");
-    if (spec.process->terminal && opts.console_socket.empty())
-        throw Error("config.json: process.terminal is true but no --console-socket was given");
+    // Only `run` in the foreground can hold the terminal itself, as in runc.
+    if (spec.process->terminal && opts.console_socket.empty() && !foreground)
+        throw Error(
+            "config.json: process.terminal is true but no --console-socket was given "
+            "(create and run --detach need one to hand the terminal to)");
     if (!spec.process->terminal && !opts.console_socket.empty())
         throw Error("--console-socket was given but config.json process.terminal is false");
     if (!spec.process->apparmor_profile.empty())
@@ -142,16 +142,25 @@ std::string default_state_root() {
     return "/tmp/box-" + std::to_string(::geteuid());
 }
 
-pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) {
+pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, UniqueFd* relay_socket) {
     validate_container_id(opts.id);
     check_pid_file(opts.pid_file);
     std::string bundle = absolute_dir(opts.bundle);
     Spec spec = load_bundle_spec(bundle);
-    validate_for_create(spec, opts);
+    validate_for_create(spec, opts, relay_socket != nullptr);
     bool rootless = ::geteuid() != 0;
     std::string cgroup_path = ContainerCgroup::resolve_path(spec.linux.cgroups_path, opts.id, systemd_cgroup_);
     UniqueFd console;
+    bool relayed = spec.process->terminal && opts.console_socket.empty();
     if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
+    if (relayed) {
+        // The master comes back to us over a socketpair, and the pty starts at our terminal's size.
+        int tv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0) throw_errno("socketpair");
+        relay_socket->reset(tv[0]);
+        console.reset(tv[1]);
+        if (auto size = host_terminal_size()) spec.process->console_size = size;
+    }
 
     store_.create_dir(opts.id);
     CreateRollback rollback(store_, opts.id);
@@ -223,6 +232,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start) 
         ctx.sync_fd = child_sock.get();
         ctx.state_dir_fd = state_dir.get();
         ctx.console_socket_fd = console ? console.get() : -1;
+        ctx.terminal_relayed = relayed;
         ctx.cgroup_dirs = st.cgroup_dirs;
         ctx.cgroup_entry = &cgroup_entry;
         ctx.unshare_flags = unshare_flags;
@@ -331,7 +341,10 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
     validate_container_id(id);
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
-    if (status == Status::Stopped) throw Error("cannot kill container " + quote(id) + ": it is stopped");
+    // As runc: --all still reaches what is left in the cgroup of a stopped container, quietly.
+    if (status == Status::Stopped && !(all && !st.cgroup_dirs.empty()))
+        throw Error("cannot kill container " + quote(id) + ": it is stopped");
+    // Signal 0 only asks whether the init is alive (the status above has answered that).
     if (all && !st.cgroup_dirs.empty()) {
         for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
     } else if (all && process_is(st.pid, st.pid_start_time)) {
@@ -404,33 +417,19 @@ int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
         return 0;
     }
     // Block the signals we forward before the child exists, so none is lost in between.
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (int s : kForwarded) sigaddset(&set, s);
-    sigaddset(&set, SIGCHLD);
+    sigset_t set = forwarded_signals(), old;
     sigprocmask(SIG_BLOCK, &set, &old);
-    pid_t child = create_container(opts, false);
+    UniqueFd relay_socket;
+    pid_t child = create_container(opts, false, &relay_socket);
     if (auto st = store_.load(opts.id); !parse_hooks(st.config).poststart.empty())
         run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
-    int code = 1;
-    for (;;) {
-        siginfo_t info{};
-        int sig = sigwaitinfo(&set, &info);
-        if (sig < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("waiting for signals");
-        }
-        if (sig == SIGCHLD) {
-            int status = 0;
-            pid_t r = ::waitpid(child, &status, WNOHANG);
-            if (r == child) {
-                code = exit_code_of(status);
-                break;
-            }
-            continue;
-        }
-        ::kill(child, sig);
-    }
+    auto reap = [&]() -> std::optional<int> {
+        int status = 0;
+        if (::waitpid(child, &status, WNOHANG) == child) return exit_code_of(status);
+        return std::nullopt;
+    };
+    int code = relay_socket ? relay_terminal(receive_terminal(relay_socket.get()), set, child, reap)
+                            : forward_signals_until_exit(set, child, reap);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     if (!keep) {
         try {

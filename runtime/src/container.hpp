@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "fd.hpp"
 #include "json_reader.hpp"
 #include "state.hpp"
 
@@ -70,7 +71,9 @@ public:
 
 private:
     // Sets the container up to the point where init waits; returns the init pid.
-    pid_t create_container(const CreateOptions& opts, bool wait_for_start);
+    // With relay_socket (foreground `run`) a terminal without --console-socket is allowed: the
+    // pty master then arrives on *relay_socket.
+    pid_t create_container(const CreateOptions& opts, bool wait_for_start, UniqueFd* relay_socket = nullptr);
     void destroy(const ContainerState& state);
 
     StateStore store_;

@@ -31,12 +31,11 @@
 #include "process.hpp"
 #include "rlimits.hpp"
 #include "seccomp.hpp"
+#include "signals.hpp"
+#include "tty_relay.hpp"
 
 namespace box {
 namespace {
-
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2,   SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
-                              SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
 
 // Joining order: the user namespace first (it grants the rights for the rest), mount last.
 constexpr const char* kJoinOrder[] = {"user", "ipc", "uts", "network", "cgroup", "pid", "time", "mount"};
@@ -127,7 +126,8 @@ int Runtime::exec(const ExecOptions& opts) {
     ContainerState st = store_.load(opts.id);
     Status status = store_.status(st);
     if (status == Status::Paused && !opts.ignore_paused)
-        throw Error("cannot exec in container " + quote(opts.id) + ": it is paused (use --ignore-paused)");
+        throw Error("container " + quote(opts.id) +
+                    ": cannot exec in a paused container (use --ignore-paused to override)");
     if (status != Status::Running && status != Status::Created && status != Status::Paused)
         throw Error("cannot exec in container " + quote(opts.id) + ": it is " + status_name(status));
     if (!opts.process_label.empty()) throw Error("--process-label: SELinux is not supported by box on this host");
@@ -167,8 +167,12 @@ int Runtime::exec(const ExecOptions& opts) {
                 set->push_back(cap);
         }
     }
-    if (proc.terminal && opts.console_socket.empty())
-        throw UsageError("exec: a terminal was requested but no --console-socket was given");
+    // In the foreground box holds the terminal itself (tty_relay.hpp); detached, someone else must.
+    if (proc.terminal && opts.console_socket.empty() && opts.detach)
+        throw Error("exec: a terminal was requested but no --console-socket was given (exec --detach needs one)");
+    bool relayed = proc.terminal && opts.console_socket.empty();
+    if (relayed)
+        if (auto size = host_terminal_size()) proc.console_size = size;
     std::optional<Json> seccomp;
     if (auto lx = config.get("linux"); lx && lx->get("seccomp")) seccomp = lx->at("seccomp").raw();
     std::optional<unsigned long> personality;
@@ -178,8 +182,14 @@ int Runtime::exec(const ExecOptions& opts) {
     if (auto lx = config.get("linux"); lx && lx->get("namespaces"))
         for (const auto& ns : lx->at("namespaces").as_array()) ns_types.push_back(ns.at("type").as_string());
 
-    UniqueFd console;
+    UniqueFd console, relay_socket;
     if (!opts.console_socket.empty()) console = connect_socket(opts.console_socket);
+    if (relayed) {
+        int tv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0) throw_errno("socketpair");
+        relay_socket.reset(tv[0]);
+        console.reset(tv[1]);
+    }
 
     // Hold the init with a pidfd while opening its namespaces, so a reused pid cannot slip in.
     UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
@@ -195,10 +205,7 @@ int Runtime::exec(const ExecOptions& opts) {
     if (!process_is(st.pid, st.pid_start_time))
         throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
 
-    sigset_t forwarded, old;
-    sigemptyset(&forwarded);
-    for (int s : kForwarded) sigaddset(&forwarded, s);
-    sigaddset(&forwarded, SIGCHLD);
+    sigset_t forwarded = forwarded_signals(), old;
     sigprocmask(SIG_BLOCK, &forwarded, &old);
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("PR_SET_CHILD_SUBREAPER");
 
@@ -214,6 +221,7 @@ int Runtime::exec(const ExecOptions& opts) {
     if (intermediate < 0) throw_errno("fork");
     if (intermediate == 0) {
         parent_sock.reset();
+        relay_socket.reset();
         int sock = child_sock.get();
         try {
             cgroup_entry.enter_v1_self();
@@ -242,7 +250,7 @@ int Runtime::exec(const ExecOptions& opts) {
             if (!opts.user.empty()) resolve_user(opts.user, proc.user);
             // A controlling terminal needs a session of our own.
             if (proc.terminal && ::setsid() < 0) throw_errno("setsid");
-            if (proc.terminal) setup_terminal(proc, console.get());
+            if (proc.terminal) setup_terminal(proc, console.get(), relayed);
             console.reset();
             apply_rlimits(proc.rlimits);
             if (personality && ::personality(*personality) < 0)
@@ -317,30 +325,22 @@ int Runtime::exec(const ExecOptions& opts) {
     if (pid <= 0) throw Error("exec: the process did not start");
     write_pid_file(opts.pid_file, pid);
     if (opts.detach) return 0;
-    for (;;) {
-        siginfo_t info{};
-        int sig = sigwaitinfo(&forwarded, &info);
-        if (sig < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("waiting for signals");
-        }
-        if (sig != SIGCHLD) {
-            ::kill(pid, sig);
-            continue;
-        }
-        // As a subreaper we may also inherit the process's orphans: reap them all.
+    // As a subreaper we may also inherit the process's orphans: reap them all.
+    auto reap = [&]() -> std::optional<int> {
         for (;;) {
             int wstatus = 0;
             pid_t r = ::waitpid(-1, &wstatus, WNOHANG);
-            if (r <= 0) break;
-            if (r == pid) {
-                sigprocmask(SIG_SETMASK, &old, nullptr);
-                if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
-                if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-                return 1;
-            }
+            if (r <= 0) return std::nullopt;
+            if (r != pid) continue;
+            if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+            if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+            return 1;
         }
-    }
+    };
+    int code = relay_socket ? relay_terminal(receive_terminal(relay_socket.get()), forwarded, pid, reap)
+                            : forward_signals_until_exit(forwarded, pid, reap);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    return code;
 }
 
 }  // namespace box

@@ -103,7 +103,7 @@ void run_container_init(const InitContext& ctx) {
         apply_sysctls(spec.linux.sysctl);
         finish_rootfs(spec);
 
-        if (proc.terminal) setup_terminal(proc, ctx.console_socket_fd);
+        if (proc.terminal) setup_terminal(proc, ctx.console_socket_fd, ctx.terminal_relayed);
         if (ctx.console_socket_fd >= 0) ::close(ctx.console_socket_fd);
 
         apply_rlimits(proc.rlimits);

@@ -12,9 +12,10 @@ namespace box {
 struct InitContext {
     const Spec* spec = nullptr;
     std::string bundle;
-    int sync_fd = -1;            // our end of the handshake socketpair
-    int state_dir_fd = -1;       // --root/ID, for exec.fifo (reached by fd, not by path)
-    int console_socket_fd = -1;  // connected --console-socket, or -1
+    int sync_fd = -1;               // our end of the handshake socketpair
+    int state_dir_fd = -1;          // --root/ID, for exec.fifo (reached by fd, not by path)
+    int console_socket_fd = -1;     // connected --console-socket (or box's own relay socket), or -1
+    bool terminal_relayed = false;  // box run relays the terminal itself (no --console-socket)
     std::vector<std::string> cgroup_dirs;
     CgroupEntry* cgroup_entry = nullptr;  // init moves itself into the v1 cgroups through it
     int unshare_flags = 0;                // namespaces still to create after the handshake

@@ -196,7 +196,14 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     o.process_label = p.vm["process-label"].as<std::string>();
     o.apparmor = p.vm["apparmor"].as<std::string>();
     o.ignore_paused = p.vm["ignore-paused"].as<bool>();
-    return rt.exec(o);
+    // As runc: an exec that fails before the program runs exits 255, so that no status of the
+    // program itself can be mistaken for it.
+    try {
+        return rt.exec(o);
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 255;
+    }
 }
 
 // "100", "64k", "512M", "1g" (as runc accepts them) in bytes; -1 stays unlimited.

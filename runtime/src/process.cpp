@@ -66,16 +66,29 @@ void send_fd(int sock, int fd) {
 
 }  // namespace
 
-void setup_terminal(const Process& p, int console_socket) {
+void setup_terminal(const Process& p, int console_socket, bool relayed) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw_errno("opening /dev/ptmx in the container");
     if (::unlockpt(master.get()) < 0) throw_errno("unlockpt");
     UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!slave) throw_errno("opening the terminal's peer");
+    // The terminal belongs to the process's user; its group and mode stay what devpts gave it
+    // (gid=5 "tty" and mode=0620 in the default config), as runc leaves them.
+    struct stat st {};
+    if (::fstat(slave.get(), &st) < 0) throw_errno("the terminal's peer");
+    if (st.st_uid != p.user.uid && ::fchown(slave.get(), p.user.uid, static_cast<gid_t>(-1)) < 0)
+        throw_errno("giving the terminal to uid " + std::to_string(p.user.uid));
     if (p.console_size) {
         winsize ws{static_cast<unsigned short>(p.console_size->height),
                    static_cast<unsigned short>(p.console_size->width), 0, 0};
         if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_errno("process.consoleSize");
+    }
+    if (relayed) {
+        // box relays the output to its own stdout: "\n" stays "\n", as runc leaves it there.
+        termios t{};
+        if (::tcgetattr(slave.get(), &t) < 0) throw_errno("reading the terminal's mode");
+        t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+        if (::tcsetattr(slave.get(), TCSANOW, &t) < 0) throw_errno("setting the terminal's mode");
     }
     send_fd(console_socket, master.get());
     master.reset();

@@ -11,8 +11,9 @@
 namespace box {
 
 // A pty from the container's devpts becomes the controlling terminal and stdio;
-// the master is sent over the console socket (SCM_RIGHTS), as runc does.
-void setup_terminal(const Process& p, int console_socket);
+// the master is sent over the console socket (SCM_RIGHTS), as runc does. `relayed`: box itself
+// receives the master and relays it to its stdio (the foreground terminal, tty_relay.hpp).
+void setup_terminal(const Process& p, int console_socket, bool relayed);
 
 // process.env plus HOME from the container's /etc/passwd when the config has none.
 std::vector<std::string> process_environment(const Process& p);

@@ -1,5 +1,6 @@
 #include "signals.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <utility>
@@ -19,6 +20,10 @@ const std::pair<const char*, int> kSignals[] = {
     {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
+// runc's list: what a terminal, a shell or a supervisor sends to the foreground job.
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGUSR1, SIGUSR2,   SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+                              SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO};
+
 bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
 }  // namespace
@@ -27,7 +32,7 @@ int parse_signal(const std::string& text) {
     if (all_digits(text)) {
         if (text.size() <= 3) {
             int n = std::atoi(text.c_str());
-            if (n >= 1 && n <= SIGRTMAX) return n;
+            if (n >= 0 && n <= SIGRTMAX) return n;  // 0: is it alive? (as kill(2))
         }
         throw Error("unknown signal " + quote(text));
     }
@@ -58,6 +63,30 @@ std::string signal_name(int sig) {
     for (const auto& [n, v] : kSignals)
         if (v == sig) return std::string("SIG") + n;
     return "signal " + std::to_string(sig);
+}
+
+sigset_t forwarded_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : kForwarded) sigaddset(&set, s);
+    sigaddset(&set, SIGCHLD);
+    return set;
+}
+
+int forward_signals_until_exit(const sigset_t& signals, pid_t target, const ReapFn& reap) {
+    for (;;) {
+        siginfo_t info{};
+        int sig = sigwaitinfo(&signals, &info);
+        if (sig < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("waiting for signals");
+        }
+        if (sig != SIGCHLD) {
+            ::kill(target, sig);
+            continue;
+        }
+        if (auto code = reap()) return *code;
+    }
 }
 
 }  // namespace box

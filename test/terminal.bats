@@ -228,6 +228,20 @@ read -r stat </proc/$$/stat; set -- ${stat#*) }; [ "$4" = $$ ] && [ "$6" = $$ ] 
 	assert_nothing_left
 }
 
+@test "terminal: all the output of a process that exits at once is relayed (drained)" {
+	# box's stdout is read only after a second: the process has exited long
+	# before box has written out what it left in the terminal
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	set_args sh -c 'head -c 1048576 /dev/zero | tr "\0" x; exit 5'
+	run -5 bash -c 'out=$1; shift; setsid "$@" </dev/null | { sleep 1; cat >"$out"; }; exit "${PIPESTATUS[0]}"' _ "$OUT" "$BOX_BIN" --root "$BOX_ROOT" run --bundle "$BUNDLE" "$CID"
+	assert_equal "$(tr -d x <"$OUT" | wc -c) $(wc -c <"$OUT")" "0 1048576"
+	update_config '.process.terminal = false | .process.args = ["sleep", "1000"]'
+	start_container
+	run -6 bash -c 'out=$1; shift; setsid "$@" </dev/null | { sleep 1; cat >"$out"; }; exit "${PIPESTATUS[0]}"' _ "$OUT" "$BOX_BIN" --root "$BOX_ROOT" exec -t "$CID" \
+		sh -c 'head -c 1048576 /dev/zero | tr "\0" y; exit 6'
+	assert_equal "$(tr -d y <"$OUT" | wc -c) $(wc -c <"$OUT")" "0 1048576"
+}
+
 @test "terminal: stdin a pipe, output on a terminal, as runc" {
 	# shellcheck disable=SC2016 # expanded by the container's shell
 	set_args sh -c 'read -r line; echo "got:[$line]"; exit 4'

@@ -341,9 +341,12 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
     validate_container_id(id);
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
-    // As runc: --all still reaches what is left in the cgroup of a stopped container, quietly.
-    if (status == Status::Stopped && !(all && !st.cgroup_dirs.empty()))
-        throw Error("cannot kill container " + quote(id) + ": it is stopped");
+    if (status == Status::Stopped) {
+        if (!all) throw Error("cannot kill container " + quote(id) + ": it is stopped");
+        // As runc: --all still reaches what is left in the cgroup of a stopped container, quietly.
+        for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
+        return;
+    }
     // Signal 0 only asks whether the init is alive (the status above has answered that).
     if (all && !st.cgroup_dirs.empty()) {
         for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);

@@ -217,6 +217,18 @@ read -r stat </proc/$$/stat; set -- ${stat#*) }; [ "$4" = $$ ] && [ "$6" = $$ ] 
 	assert_output --regexp '^crw--w---- +1 [a-z0-9]+ +tty '
 }
 
+@test "terminal: exec -t --user: the pty belongs to that user" {
+	requires root
+	update_config '.process.terminal = false'
+	start_container
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	run in_pty "$OUT" "$(box_cmdline exec -t --user 1000:1000 "$CID" sh -c 'stat -c "%u %g %a" $(tty); id -u')"
+	assert_success
+	run pty_text "$OUT"
+	assert_line "1000 5 620"
+	assert_line 1000
+}
+
 @test "terminal: stdin a pipe, output to a pipe, no terminal at all: still works" {
 	# shellcheck disable=SC2016 # expanded by the container's shell
 	set_args sh -c 'read -r line; echo "got:[$line]"; tty; exit 4'

@@ -6,6 +6,7 @@
 #include "cgroups.hpp"
 #include "mounts.hpp"
 #include "seccomp.hpp"
+#include "version.hpp"
 
 namespace box {
 
@@ -16,7 +17,7 @@ Json features_json() {
         for (const auto& c : h.controllers) controllers.push_back(c);
     return Json{
         {"ociVersionMin", "1.0.0"},
-        {"ociVersionMax", "1.2.0"},
+        {"ociVersionMax", kOciVersion},
         {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions", known_mount_options()},
         {"linux",
@@ -37,11 +38,14 @@ Json features_json() {
           {"selinux", {{"enabled", false}}},
           {"intelRdt", {{"enabled", false}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
+        // Sorted keys, as runc's Go map prints them.
         {"annotations",
-         {{"org.box.cgroup.mode", cgroup_mode_name(mode)},
+         {{"io.github.seccomp.libseccomp.version", libseccomp_version()},
           {"org.box.cgroup.controllers", dump_json(controllers)},
+          {"org.box.cgroup.mode", cgroup_mode_name(mode)},
+          {"org.box.commit", kBoxCommit},
           {"org.box.userns", ::access("/proc/self/ns/user", F_OK) == 0 ? "true" : "false"},
-          {"org.box.version", BOX_VERSION}}},
+          {"org.box.version", kBoxVersion}}},
     };
 }
 

@@ -10,7 +10,9 @@
 
 namespace box {
 
-using Json = nlohmann::json;
+// Objects keep their insertion order: what box prints (state, list, events, features, spec)
+// comes out in runc's field order, and a config keeps its own order.
+using Json = nlohmann::ordered_json;
 
 // Parses text; syntax errors become Error("<label>: invalid JSON at line L, column C: ...").
 Json parse_json(const std::string& text, const std::string& label);

@@ -3,8 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
-#include <nlohmann/json.hpp>
+#include <cstring>
 
 #include "fd.hpp"
 #include "json_reader.hpp"
@@ -33,18 +34,48 @@ void write_all(int fd, const std::string& s) {
     }
 }
 
+// A logfmt value as logrus (runc's logger) writes it: bare when it is only letters, digits
+// and -._/@^+ (or empty), otherwise quoted with Go's %q escapes.
+std::string logfmt_value(const std::string& s) {
+    bool bare = true;
+    for (unsigned char c : s)
+        if (!std::isalnum(c) && (c == 0 || !std::strchr("-._/@^+", c))) bare = false;
+    if (bare) return s;
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\a': out += "\\a"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\v': out += "\\v"; break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char hex[8];
+                    std::snprintf(hex, sizeof hex, "\\x%02x", c);
+                    out += hex;
+                } else {
+                    out += static_cast<char>(c);  // UTF-8 passes through, as Go prints it
+                }
+        }
+    }
+    return out + "\"";
+}
+
+// One line in runc's --log format: logrus text (time="..." level=... msg=...) or JSON.
+std::string log_line(Format format, const char* level, const std::string& msg) {
+    if (format == Format::Json)
+        return dump_json(Json{{"level", level}, {"msg", msg}, {"time", now_rfc3339_nanos()}}) + "\n";
+    return "time=" + logfmt_value(now_rfc3339_nanos()) + " level=" + level + " msg=" + logfmt_value(msg) + "\n";
+}
+
 void emit(const char* level, const std::string& msg, bool to_stderr) {
     Sink& s = sink();
-    if (s.file) {
-        std::string line;
-        if (s.format == Format::Json) {
-            line = dump_json(nlohmann::json{{"level", level}, {"msg", msg}, {"time", now_rfc3339_nanos()}}) + "\n";
-        } else {
-            line =
-                "time=\"" + now_rfc3339_nanos() + "\" level=" + level + " msg=" + dump_json(nlohmann::json(msg)) + "\n";
-        }
-        write_all(s.file.get(), line);
-    }
+    if (s.file) write_all(s.file.get(), log_line(s.format, level, msg));
     if (to_stderr)
         write_all(STDERR_FILENO,
                   std::string("box: ") + (std::string(level) == "error" ? "" : std::string(level) + ": ") + msg + "\n");
@@ -67,8 +98,14 @@ void configure(const std::string& path, Format format, bool debug) {
 
 bool debug_enabled() { return sink().debug; }
 
+// Without --log, debug lines go to stderr in the --log format, as runc --debug writes them.
 void debug(const std::string& msg) {
-    if (sink().debug) emit("debug", msg, !sink().file);
+    Sink& s = sink();
+    if (!s.debug) return;
+    if (s.file)
+        emit("debug", msg, false);
+    else
+        write_all(STDERR_FILENO, log_line(s.format, "debug", msg));
 }
 void info(const std::string& msg) { emit("info", msg, false); }
 void warn(const std::string& msg) { emit("warning", msg, true); }

@@ -21,6 +21,7 @@
 #include "features.hpp"
 #include "files.hpp"
 #include "log.hpp"
+#include "passwd.hpp"
 #include "seccomp.hpp"
 #include "self_protect.hpp"
 #include "signals.hpp"
@@ -448,7 +449,7 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
     if (format == "json") {
         Json arr = Json::array();
         for (const auto& e : entries)
-            if (e.error.empty()) arr.push_back(oci_state_json(e.state, e.status));
+            if (e.error.empty()) arr.push_back(oci_state_json(e.state, e.status, owner_name(e.state.owner)));
         std::cout << dump_json(arr) << "\n";
         return 0;
     }
@@ -459,7 +460,7 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
             std::cout << pad(e.state.id, 12) << pad("0", 10) << pad("unknown", 10) << "\n";
             continue;
         }
-        std::string owner = e.state.owner == 0 ? "root" : std::to_string(e.state.owner);
+        std::string owner = owner_name(e.state.owner);
         std::cout << pad(e.state.id, 12) << pad(std::to_string(e.status == Status::Stopped ? 0 : e.state.pid), 10)
                   << pad(status_name(e.status), 10) << pad(e.state.bundle, 40) << pad(e.state.created, 32) << owner
                   << "\n";
@@ -482,7 +483,7 @@ int cmd_spec(const std::vector<std::string>& args) {
     if (::access(path.c_str(), F_OK) == 0)
         throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
     Json spec = p.vm["rootless"].as<bool>() ? rootless_spec(::geteuid(), ::getegid()) : default_spec();
-    write_file_atomic(path, dump_json(spec, 2) + "\n", 0644);
+    write_file_atomic(path, spec.dump(1, '\t') + "\n", 0644);  // tab-indented, as runc writes it
     return 0;
 }
 
@@ -490,7 +491,7 @@ int cmd_features(const std::vector<std::string>& args) {
     auto d = base("features options");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "features")) return 0;
-    std::cout << dump_json(features_json(), 2) << "\n";
+    std::cout << dump_json(features_json(), 4) << "\n";  // runc indents features by 4
     return 0;
 }
 

@@ -11,12 +11,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "capabilities.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "identity.hpp"
+#include "passwd.hpp"
 #include "seccomp.hpp"
 
 namespace box {
@@ -31,20 +31,8 @@ std::string env_value(const std::vector<std::string>& env, const std::string& ke
 }
 
 std::string home_for(uint32_t uid) {
-    std::ifstream in("/etc/passwd");
-    std::string line;
-    while (std::getline(in, line)) {
-        std::vector<std::string> f;
-        size_t start = 0;
-        for (;;) {
-            size_t end = line.find(':', start);
-            f.push_back(line.substr(start, end == std::string::npos ? std::string::npos : end - start));
-            if (end == std::string::npos) break;
-            start = end + 1;
-        }
-        if (f.size() >= 6 && f[2] == std::to_string(uid)) return f[5];
-    }
-    return "/";
+    auto entry = passwd_by_uid(uid);
+    return entry ? entry->home : "/";
 }
 
 void send_fd(int sock, int fd) {

@@ -1,11 +1,13 @@
 #include "spec_template.hpp"
 
+#include "version.hpp"
+
 namespace box {
 
 Json default_spec() {
     Json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
     return Json{
-        {"ociVersion", "1.2.0"},
+        {"ociVersion", kOciVersion},
         {"process",
          {{"terminal", true},
           {"user", {{"uid", 0}, {"gid", 0}}},
@@ -48,12 +50,7 @@ Json default_spec() {
         {"linux",
          {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
           {"namespaces",
-           {{{"type", "pid"}},
-            {{"type", "network"}},
-            {{"type", "ipc"}},
-            {{"type", "uts"}},
-            {{"type", "mount"}},
-            {{"type", "cgroup"}}}},
+           {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}}},
           {"maskedPaths",
            {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
             "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
@@ -63,16 +60,24 @@ Json default_spec() {
 
 Json rootless_spec(unsigned uid, unsigned gid) {
     Json spec = default_spec();
+    // runc's rootless linux section, in its order: the mappings first, no resources
+    // (no cgroup to apply them to) and no network namespace (the host's network stays
+    // usable); a user namespace instead.
+    const Json base = spec["linux"];
     Json namespaces = Json::array();
-    for (const auto& ns : spec["linux"]["namespaces"])
-        if (ns["type"] != "network" && ns["type"] != "user") namespaces.push_back(ns);
+    for (const auto& ns : base["namespaces"])
+        if (ns["type"] != "network") namespaces.push_back(ns);
     namespaces.push_back({{"type", "user"}});
-    spec["linux"]["namespaces"] = namespaces;
-    spec["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}};
-    spec["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", gid}, {"size", 1}}};
-    spec["linux"].erase("resources");
-    Json mounts = Json::array();
-    for (auto m : spec["mounts"]) {
+    spec["linux"] = Json{
+        {"uidMappings", {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}}},
+        {"gidMappings", {{{"containerID", 0}, {"hostID", gid}, {"size", 1}}}},
+        {"namespaces", namespaces},
+        {"maskedPaths", base["maskedPaths"]},
+        {"readonlyPaths", base["readonlyPaths"]},
+    };
+    // sysfs cannot be mounted without a network namespace of our own: bind the host's.
+    // devpts's gid=5 may not be mapped.
+    for (auto& m : spec["mounts"]) {
         if (m["destination"] == "/sys") {
             m = {{"destination", "/sys"},
                  {"type", "none"},
@@ -84,9 +89,7 @@ Json rootless_spec(unsigned uid, unsigned gid) {
                 if (o.get<std::string>().rfind("gid=", 0) != 0) opts.push_back(o);
             m["options"] = opts;
         }
-        mounts.push_back(m);
     }
-    spec["mounts"] = mounts;
     return spec;
 }
 

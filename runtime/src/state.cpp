@@ -15,6 +15,7 @@
 #include "files.hpp"
 #include "proc.hpp"
 #include "timestamp.hpp"
+#include "version.hpp"
 
 namespace box {
 
@@ -181,13 +182,15 @@ ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
     if (::fstat(fd_.get(), &st) < 0 || st.st_nlink == 0) throw Error("container " + quote(id) + " does not exist");
 }
 
-Json oci_state_json(const ContainerState& s, Status status) {
+Json oci_state_json(const ContainerState& s, Status status, const std::string& owner) {
+    // runc's field order; annotations only when there are any (omitempty), before owner.
     Json j = {
-        {"ociVersion", "1.2.0"},         {"id", s.id},         {"pid", status == Status::Stopped ? 0 : s.pid},
+        {"ociVersion", kOciVersion},     {"id", s.id},         {"pid", status == Status::Stopped ? 0 : s.pid},
         {"status", status_name(status)}, {"bundle", s.bundle}, {"rootfs", s.rootfs},
-        {"created", s.created},          {"owner", ""},
+        {"created", s.created},
     };
     if (!s.annotations.empty()) j["annotations"] = s.annotations;
+    j["owner"] = owner;
     return j;
 }
 

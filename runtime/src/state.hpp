@@ -75,6 +75,7 @@ private:
 };
 
 // The OCI state document (ociVersion, id, status, pid, bundle, annotations, ...).
-Json oci_state_json(const ContainerState& state, Status status);
+// owner is "" in `state` and the owner's user name in `list`, as in runc.
+Json oci_state_json(const ContainerState& state, Status status, const std::string& owner = "");
 
 }  // namespace box

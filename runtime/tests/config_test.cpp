@@ -64,10 +64,11 @@ TEST(Config, MissingArgsIsAnError) {
 }
 
 TEST(Config, UnknownNamespaceTypeIsNamed) {
+    size_t index = default_spec()["linux"]["namespaces"].size();  // the one pushed below
     EXPECT_EQ(error_of(with([](Json& j) {
                   j["linux"]["namespaces"].push_back({{"type", "foo"}});
               })),
-              "config.json: linux.namespaces[6].type: unknown namespace type \"foo\"");
+              "config.json: linux.namespaces[" + std::to_string(index) + "].type: unknown namespace type \"foo\"");
 }
 
 TEST(Config, UnknownCapabilityAndRlimitAreNamed) {

@@ -17,10 +17,17 @@ CMD        ?= echo hello from box; uname -a; id; cat /etc/os-release | head -1
 LINT_SH   := $(wildcard hack/*.sh) $(wildcard .ci/run)
 LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*.bash)
 
+# make install: where, as packagers expect (runc installs to $(PREFIX)/sbin too).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 # Single-quote $(1) for the shell.
 shquote = '$(subst ','\'',$(1))'
 
-.PHONY: all deps build rootfs test test-unit test-rootless test-engines run lint clean bench fuzz test-asan
+.PHONY: all deps build install rootfs test test-unit test-rootless test-engines run lint clean bench fuzz test-asan
 
 all: build
 
@@ -42,6 +49,17 @@ build:
 	  cmake -S runtime -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
 	fi
 	cmake --build $(BUILD_DIR) -j$(NPROC)
+
+# The stripped binary, box(8) (generated from --help at build time) and the bash completion.
+# Like runc's, it installs what `make` built and builds nothing itself (so that
+# `sudo make install` after `make` does not rebuild as root).
+install:
+	@for f in $(BOX) $(BUILD_DIR)/box.8; do \
+	  [ -f "$$f" ] || { echo "make: $$f is missing: run make first" >&2; exit 1; }; \
+	done
+	install -D -m 0755 -s $(BOX) $(call shquote,$(DESTDIR)$(BINDIR)/box)
+	install -D -m 0644 $(BUILD_DIR)/box.8 $(call shquote,$(DESTDIR)$(MANDIR)/man8/box.8)
+	install -D -m 0644 runtime/tools/box.bash-completion $(call shquote,$(DESTDIR)$(BASHCOMPDIR)/box)
 
 rootfs:
 	ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/fetch-rootfs.sh

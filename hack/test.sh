@@ -228,6 +228,12 @@ stage_for_rootless() {
     [[ -f "$f" && -x "$f" ]] && cp -a "$f" "$stage/build/"
   done
   [[ "$BOX_BIN" == "$BUILD_DIR/box" ]] || cp -a "$BOX_BIN" "$stage/build/box"
+  # test/install.bats runs `make install` from the stage: the Makefile, the man page
+  # generator, the completion and the generated page
+  cp -a "$REPO/Makefile" "$stage/"
+  mkdir -p "$stage/runtime"
+  cp -a "$REPO/runtime/tools" "$stage/runtime/tools"
+  [[ ! -f "$BUILD_DIR/box.8" ]] || cp -a "$BUILD_DIR/box.8" "$stage/build/"
   cp -a "$ROOTFS" "$stage/rootfs/rootfs"
   chmod -R a+rX "$stage"
   chmod 755 "$stage"

@@ -95,6 +95,8 @@ assert_create_rejected() {
 
 @test "cgroups: init is in /box/<id> in every v1 hierarchy before the user program runs" {
 	requires root cgroup_v1
+	# (runc's default config, and so box spec's, has no cgroup namespace)
+	update_config '.linux.namespaces += [{"type": "cgroup"}]'
 	set_args sh -c 'cat /proc/self/cgroup > /cg; exec sleep 1000'
 	create_container
 	local pid

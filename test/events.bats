@@ -21,7 +21,7 @@ STATS_OK='.type == "stats" and .id == $id
 	and (.data.cpu.usage.total | type == "number")
 	and (.data.memory.usage | (.usage, .limit, .max, .failcnt) | type == "number")
 	and (.data.pids.current | type == "number")
-	and (.data.pids | has("limit") | not or (.limit | type == "number"))
+	and (.data.pids | (has("limit") | not) or (.limit | type == "number"))
 	and (.data.blkio | type == "object")'
 
 @test "events --stats prints one valid JSON stats line" {

@@ -36,6 +36,19 @@ listed_commands() {
 	done
 }
 
+@test "no command: the help on stdout and exit 0, as runc" {
+	run --separate-stderr box
+	assert_success
+	assert_line "Usage: box [global options] COMMAND [options] [ID] ..."
+	assert_equal "$output" "$("$BOX_BIN" --help)"
+	# shellcheck disable=SC2154 # set by run --separate-stderr
+	assert_equal "$stderr" ""
+	requires runc
+	run --separate-stderr runc
+	assert_success
+	assert_line --partial "USAGE:"
+}
+
 @test "help COMMAND, COMMAND --help and COMMAND -h print the same usage for every command" {
 	local cmd commands
 	commands="$(listed_commands)"

@@ -537,9 +537,9 @@ int main(int argc, char** argv) {
             print_version();
             return 0;
         }
-        if (g.positional.empty()) {
+        if (g.positional.empty()) {  // as runc: the help, and success
             usage();
-            return g.vm.count("help") ? 0 : 2;
+            return 0;
         }
         std::string command = g.positional[0];
         std::vector<std::string> args(g.positional.begin() + 1, g.positional.end());

@@ -389,3 +389,24 @@ refused_range() {
 	assert_regex "$stderr" "uid_map: Invalid argument"
 	assert_nothing_left
 }
+
+# Rootless podman runs the runtime as root of a user namespace the user made
+# (the spec has no user namespace of its own), with XDG_RUNTIME_DIR set. As
+# with runc, that is rootless: the state goes under XDG_RUNTIME_DIR (not
+# /run/box), and linux.devices are bind-mounted (mknod is not allowed there).
+@test "rootless: root of a user namespace the user made is rootless (state under XDG_RUNTIME_DIR, devices bound)" {
+	requires rootless userns
+	update_config 'del(.linux.uidMappings, .linux.gidMappings)
+		| .linux.namespaces |= map(select(.type != "user"))
+		| .linux.devices = [{path: "/dev/zero", type: "c", major: 1, minor: 5, fileMode: 438, uid: 0, gid: 0}]'
+	set_args sh -c 'head -c 3 /dev/zero | od -An -tx1'
+	local xdg="$BATS_TEST_TMPDIR/xdg"
+	mkdir -p "$xdg"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run --separate-stderr unshare -Ur env XDG_RUNTIME_DIR="$xdg" USER="$(id -un)" sh -c '
+		"$1" run --bundle "$2" "$3" && [ -d "$4/box" ] && echo "state root $(ls -A "$4/box" | wc -l)"' \
+		sh "$BOX_BIN" "$BUNDLE" "$CID" "$xdg"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" $' 00 00 00\nstate root 0'
+}

@@ -136,10 +136,31 @@ int exit_code_of(int status) {
 
 }  // namespace
 
+namespace {
+
+const char* xdg_runtime_dir() {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    return xdg && *xdg ? xdg : nullptr;
+}
+
+}  // namespace
+
+// As runc: root of a user namespace that an unprivileged user made (rootless podman runs
+// the runtime so, with XDG_RUNTIME_DIR set) is rootless; USER=root there means a root
+// who made a user namespace on purpose.
+bool runs_rootless() {
+    if (::geteuid() != 0) return true;
+    if (!in_user_namespace() || !xdg_runtime_dir()) return false;
+    const char* user = std::getenv("USER");
+    return !user || std::string(user) != "root";
+}
+
 std::string default_state_root() {
-    if (::geteuid() == 0) return "/run/box";
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) return std::string(xdg) + "/box";
-    return "/tmp/box-" + std::to_string(::geteuid());
+    if (runs_rootless()) {
+        if (const char* xdg = xdg_runtime_dir()) return std::string(xdg) + "/box";
+        if (::geteuid() != 0) return "/tmp/box-" + std::to_string(::geteuid());
+    }
+    return "/run/box";
 }
 
 pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, UniqueFd* relay_socket) {
@@ -148,7 +169,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     std::string bundle = absolute_dir(opts.bundle);
     Spec spec = load_bundle_spec(bundle);
     validate_for_create(spec, opts, relay_socket != nullptr);
-    bool rootless = ::geteuid() != 0;
+    bool rootless = runs_rootless();
     std::string cgroup_path = ContainerCgroup::resolve_path(spec.linux.cgroups_path, opts.id, systemd_cgroup_);
     UniqueFd console;
     bool relayed = spec.process->terminal && opts.console_socket.empty();
@@ -249,7 +270,8 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     child_sock.reset();
     console.reset();
 
-    bool setgroups_allowed = true;
+    // An inherited user namespace may forbid setgroups (`unshare -r`): runc then skips it too.
+    bool setgroups_allowed = !setgroups_denied();
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
     // If init failed and went away, what it said is more useful than our broken pipe.
     auto send_or_report = [&](const Message& msg) {

@@ -80,7 +80,10 @@ private:
     bool systemd_cgroup_;
 };
 
-// The default --root: /run/box for root, $XDG_RUNTIME_DIR/box or /tmp/box-UID otherwise.
+// The default --root: /run/box for root; rootless $XDG_RUNTIME_DIR/box, else /tmp/box-UID.
 std::string default_state_root();
+// Running without root: an unprivileged user, or root of a user namespace such a user
+// made (runc's rule); such a runtime does without cgroups it cannot create.
+bool runs_rootless();
 
 }  // namespace box

@@ -101,11 +101,6 @@ Process load_process_file(const std::string& path) {
     return parse_process(r);
 }
 
-bool setgroups_denied() {
-    std::string v;
-    return try_read_file("/proc/self/setgroups", v) && v.rfind("deny", 0) == 0;
-}
-
 UniqueFd connect_socket(const std::string& path) {
     UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sock) throw_errno("--console-socket");

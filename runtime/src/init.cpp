@@ -75,7 +75,9 @@ void run_container_init(const InitContext& ctx) {
         if (early_flags && ::unshare(early_flags) < 0) throw_errno("creating namespaces");
         if (::setsid() < 0) throw_errno("setsid");
 
-        bool userns = spec.linux.find_namespace("user") != nullptr;
+        // In a user namespace of its own or inherited (rootless podman runs us in one), devices
+        // are bind mounts and locked mount flags stay, as with runc.
+        bool userns = spec.linux.find_namespace("user") != nullptr || in_user_namespace();
         RootfsContext rc{spec, ctx.bundle, ctx.cgroup_dirs, userns, spec.linux.find_namespace("cgroup") != nullptr, {}};
         rc.before_cgroups = [&] {
             auto placed = recv_message(sync_fd);

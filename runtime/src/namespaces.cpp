@@ -8,8 +8,11 @@
 
 #include <linux/nsfs.h>
 
+#include <sstream>
+
 #include "error.hpp"
 #include "fd.hpp"
+#include "files.hpp"
 
 namespace box {
 
@@ -25,6 +28,23 @@ void join_namespace(const Namespace& ns) {
     if (!fd) throw_errno("joining " + ns.type + " namespace " + quote(ns.path));
     if (::setns(fd.get(), namespace_clone_flag(ns.type)) < 0)
         throw_errno("joining " + ns.type + " namespace " + quote(ns.path));
+}
+
+bool in_user_namespace() {
+    static const bool inside = [] {
+        std::string map;
+        if (!try_read_file("/proc/self/uid_map", map)) return false;
+        std::istringstream in(map);
+        unsigned long inner = 0, outer = 0, count = 0;
+        in >> inner >> outer >> count;
+        return !(inner == 0 && outer == 0 && count == 4294967295UL);
+    }();
+    return inside;
+}
+
+bool setgroups_denied() {
+    std::string v;
+    return try_read_file("/proc/self/setgroups", v) && v.rfind("deny", 0) == 0;
 }
 
 void check_namespace_paths(const Linux& linux) {

@@ -12,6 +12,11 @@ int new_namespace_flags(const Linux& linux);
 void join_namespace(const Namespace& ns);
 // Validates that every namespace path exists and is a namespace of the right type.
 void check_namespace_paths(const Linux& linux);
+// Whether this process runs in a user namespace other than the initial one (its uid_map
+// is not the identity over the whole id range), like runc's userns.RunningInUserNS.
+bool in_user_namespace();
+// Whether our user namespace forbids setgroups (/proc/self/setgroups is "deny").
+bool setgroups_denied();
 
 }  // namespace box
 

@@ -348,13 +348,13 @@ JSON
 
 @test "executable not found (absolute path): create fails naming it" {
 	set_args /bin/no-such-program arg
-	create_fails 'executable "/bin/no-such-program" not found in the container'
+	create_fails 'exec: "/bin/no-such-program": stat /bin/no-such-program: no such file or directory'
 }
 
 @test "executable not found (PATH lookup): run fails naming it" {
 	set_args no-such-program
 	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
-	assert_box_error 'executable "no-such-program" not found in the container'
+	assert_box_error 'exec: "no-such-program": executable file not found in $PATH'
 	assert_nothing_left
 }
 

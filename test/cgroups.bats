@@ -640,3 +640,83 @@ echo hi > /dev/null && echo "null: write ok"'
 	assert_placed "$(container_pid "$CID-first")" "/boxtest-abs-$CID"
 	box resume "$CID-first"
 }
+
+# ---------------------------------------------------------------------------
+# Zero means unset (issue 12): engines send 0 for every limit the user did not
+# give, and runc writes none of them. Each test runs the same config with runc
+# (where installed) and compares every limit file.
+# ---------------------------------------------------------------------------
+
+# assert_default_limits: the container's limit files hold the kernel's
+# defaults (as far as this test can tell them), and runc, given the same
+# config, leaves the same values.
+assert_default_limits() {
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_equal "$stderr" ""
+	local values mp
+	values="$(limit_values "/box/$CID")"
+	if mp="$(cgroup_v1_mount cpu)"; then
+		grep -qxF "${mp##*/}/cpu.shares 1024 " <<<"$values" || fail "cpu.shares is not 1024: $values"
+		grep -qxF "${mp##*/}/cpu.cfs_quota_us -1 " <<<"$values" || fail "a cpu quota was set: $values"
+	fi
+	if cgroup_v2_has cpu; then
+		grep -qxF "$(basename "$(cgroup2_mount)")/cpu.weight 100 " <<<"$values" || fail "cpu.weight is not 100: $values"
+	fi
+	if mp="$(cgroup_v1_mount memory)"; then
+		grep -qxF "${mp##*/}/memory.limit_in_bytes $(cat "$mp/memory.limit_in_bytes") " <<<"$values" ||
+			fail "a memory limit was set: $values"
+		grep -qF "oom_kill_disable 0" "$mp/box/$CID/memory.oom_control" || fail "the OOM killer was disabled"
+	fi
+	if mp="$(cgroup_v1_mount pids)"; then
+		grep -qxF "${mp##*/}/pids.max max " <<<"$values" || fail "a pids limit was set: $values"
+	fi
+	if runc_available; then
+		runc_bg create --bundle "$(runc_bundle)" "$CID-runc"
+		assert_equal "$(limit_values "/boxtest-runc-$CID")" "$values"
+	fi
+}
+
+@test "cgroups: Docker's plain-run resources create fine and leave every limit at its default, as runc" {
+	requires root
+	update_config '.linux.resources = {
+		devices: .linux.resources.devices,
+		memory: { disableOOMKiller: false }, cpu: { shares: 0 }, blockIO: { weight: 0 } }'
+	assert_default_limits
+}
+
+@test "cgroups: every 0 (and empty cpus/mems) that runc ignores is ignored, as runc" {
+	requires root
+	update_config '.linux.resources += {
+		memory: { limit: 0, reservation: 0, swap: 0, kernel: 0, kernelTCP: 0, disableOOMKiller: false },
+		cpu: { shares: 0, quota: 0, period: 0, realtimeRuntime: 0, realtimePeriod: 0, cpus: "", mems: "" },
+		blockIO: { weight: 0, leafWeight: 0, weightDevice: [{ major: 8, minor: 0, weight: 0, leafWeight: 0 }] },
+		pids: { limit: 0 } }'
+	assert_default_limits
+}
+
+@test "cgroups: device rules take every access string runc takes (its r, w and m); an empty one is rejected" {
+	requires root
+	update_config '.linux.resources.devices += [
+		{ allow: true, type: "c", major: 1, minor: 11, access: "rwa" },
+		{ allow: true, type: "b", major: 7, minor: 1, access: "mrw" },
+		{ allow: true, type: "c", major: 1, minor: 12, access: "wr" }]'
+	create_container
+	local mp list rule
+	if mp="$(cgroup_v1_mount devices)"; then
+		list="$(cat "$mp/box/$CID/devices.list")"
+		for rule in 'c 1:11 rw' 'b 7:1 rwm' 'c 1:12 rw'; do
+			grep -qxF "$rule" <<<"$list" || fail "devices.list lacks '$rule': $list"
+		done
+	fi
+	if runc_available; then
+		runc_bg create --bundle "$(runc_bundle)" "$CID-runc"
+	fi
+	box delete "$CID"
+	update_config '.linux.resources.devices += [{ allow: true, type: "c", major: 1, minor: 13, access: "" }]'
+	local n
+	n="$(jq '.linux.resources.devices | length - 1' "$BUNDLE/config.json")"
+	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+	assert_box_error "linux.resources.devices[$n].access: must not be empty"
+	assert_nothing_left
+}

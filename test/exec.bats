@@ -519,14 +519,46 @@ cap_bit() {
 # Errors
 # ---------------------------------------------------------------------------
 
-@test "exec of a missing executable names it and leaves no process" {
+# Engines map these words to exit codes 127 and 126 (see run.bats).
+@test "exec of a missing or not executable program fails in runc's words and leaves no process" {
 	start_container
-	run --separate-stderr box exec "$CID" no-such-program arg
-	assert_box_error -255 'executable "no-such-program" not found'
-	run --separate-stderr box exec "$CID" /bin/no-such-program
-	assert_box_error -255 'executable "/bin/no-such-program" not found'
+	local -a cases=(
+		'no-such-program' 'exec: "no-such-program": executable file not found in $PATH'
+		'/bin/no-such-program' 'exec: "/bin/no-such-program": stat /bin/no-such-program: no such file or directory'
+		'/etc/passwd' 'exec: "/etc/passwd": permission denied'
+		'/etc' 'exec: "/etc": permission denied'
+	)
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+	fi
+	local c
+	for ((c = 0; c < ${#cases[@]}; c += 2)); do
+		run --separate-stderr box exec "$CID" "${cases[c]}" arg
+		assert_box_error -255 "${cases[c + 1]}"
+		if runc_available; then
+			run --separate-stderr runc_ref exec "$CID-runc" "${cases[c]}" arg
+			assert_failure
+			# runc's text log quotes the message: \" for "
+			[[ "${stderr//\\\"/\"}" == *"${cases[c + 1]}"* ]] || fail "runc did not say '${cases[c + 1]}': $stderr"
+		fi
+	done
 	assert_only_init
 	assert_equal "$(state_field "$CID" status)" running
+}
+
+@test "exec: a program whose interpreter is missing fails in runc's words, with runc's status" {
+	printf '#!/no/such/interpreter\necho hi\n' >"$BUNDLE/rootfs/bad-interpreter"
+	chmod 755 "$BUNDLE/rootfs/bad-interpreter"
+	start_container
+	run --separate-stderr box exec "$CID" /bad-interpreter
+	assert_equal "$status" 1
+	assert_equal "$stderr" "box: exec /bad-interpreter: no such file or directory"
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		run --separate-stderr runc_ref exec "$CID-runc" /bad-interpreter
+		assert_equal "$status" 1
+		assert_equal "$stderr" "exec /bad-interpreter: no such file or directory"
+	fi
 }
 
 @test "exec in a stopped container is an error naming the status" {

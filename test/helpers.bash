@@ -141,6 +141,7 @@ add_user() {
 box_teardown() {
 	# setup failed before the state dir existed: nothing to clean up
 	[[ -n "${BOX_ROOT:-}" && -d "$BOX_ROOT" ]] || return 0
+	runc_cleanup
 	local id
 	for id in $(box_root_ids); do
 		box delete --force "$id" >/dev/null 2>&1 || true
@@ -810,6 +811,24 @@ requires() {
 	return 0
 }
 
+# The limit files that linux.resources and update write, v1 and v2.
+LIMIT_FILES=(cpu.shares cpu.cfs_quota_us cpu.cfs_period_us cpu.rt_runtime_us cpu.rt_period_us
+	memory.limit_in_bytes memory.soft_limit_in_bytes memory.memsw.limit_in_bytes memory.oom_control
+	memory.swappiness pids.max cpuset.cpus cpuset.mems blkio.weight blkio.bfq.weight blkio.leaf_weight
+	cpu.weight cpu.max memory.max memory.low memory.swap.max io.weight io.bfq.weight)
+
+# limit_values CGROUP: "HIERARCHY/FILE VALUE" for each of LIMIT_FILES under the
+# cgroup path CGROUP (e.g. /box/$CID) in every hierarchy, one a line.
+limit_values() {
+	local mp _ f
+	while read -r mp _; do
+		for f in "${LIMIT_FILES[@]}"; do
+			[[ -r "$mp$1/$f" ]] || continue
+			printf '%s %s\n' "${mp##*/}/$f" "$(tr '\n' ' ' <"$mp$1/$f")"
+		done
+	done < <(cgroup_mounts)
+}
+
 # ---------------------------------------------------------------------------
 # box-checker (issue 3): verifies a spec from inside the container.
 # Usage:
@@ -925,4 +944,50 @@ start_oom_container() {
 dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo $? > /rc
 sleep 1000'
 	start_container
+}
+
+# ---------------------------------------------------------------------------
+# runc as the reference (issue 12): the same config run with runc in the test
+# itself, where runc is installed. Root only: rootless runc needs a setup of
+# its own.
+# ---------------------------------------------------------------------------
+
+# runc_available: runc is installed and we are root.
+runc_available() {
+	command -v runc >/dev/null && ! is_rootless
+}
+
+# runc_ref ARGS...: runc with a state dir of this test.
+runc_ref() {
+	timeout -k 5 "$BOX_CMD_TIMEOUT" runc --root "$BATS_TEST_TMPDIR/runc-state" "$@"
+}
+
+# runc_bg ARGS...: runc_ref for create and run -d, whose container keeps the
+# stdio it was given: not bats' pipes (a `run` would wait for the container).
+# Fails the test with runc's error.
+runc_bg() {
+	runc_ref "$@" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/runc.err" ||
+		fail "runc $* failed: $(cat "$BATS_TEST_TMPDIR/runc.err")"
+}
+
+# runc_bundle [CGROUPS_PATH]: prints a bundle for runc with $BUNDLE's config
+# and a copy of its rootfs (both as they are now), in cgroup CGROUPS_PATH
+# (default /boxtest-runc-$CID), so that it can run beside the box container
+# (and its processes are not taken for the box container's).
+runc_bundle() {
+	local dir="$BATS_TEST_TMPDIR/runc-bundle" cg="${1:-/boxtest-runc-$CID}"
+	mkdir -p "$dir"
+	[[ -d "$dir/rootfs" ]] || cp -a "$BUNDLE/rootfs" "$dir/rootfs" || fail "runc_bundle: cannot copy the rootfs"
+	jq --arg cg "$cg" '.root.path = "rootfs" | .linux.cgroupsPath = $cg' \
+		"$BUNDLE/config.json" >"$dir/config.json" || fail "runc_bundle: jq failed"
+	echo "$dir"
+}
+
+# runc_cleanup: deletes what runc_ref made (called by box_teardown).
+runc_cleanup() {
+	[[ -d "$BATS_TEST_TMPDIR/runc-state" ]] || return 0
+	local id
+	for id in $(runc_ref list -q 2>/dev/null); do
+		runc_ref delete --force "$id" >/dev/null 2>&1 || true
+	done
 }

@@ -159,3 +159,72 @@ pipe_many_lines() {
 	wait "$bpid" || rc=$?
 	assert_equal "$rc" 0
 }
+
+# Docker, podman and containerd's CRI map a runtime's error to exit code 127
+# or 126 by runc's words; box may add detail after them, never instead.
+# runc_start_words PROGRAM: the words runc 1.1 prints when PROGRAM cannot be
+# started.
+runc_start_words() {
+	case "$1" in
+	*/*)
+		if [[ -e "$BUNDLE/rootfs$1" ]]; then
+			echo "exec: \"$1\": permission denied"
+		else
+			echo "exec: \"$1\": stat $1: no such file or directory"
+		fi
+		;;
+	*) echo "exec: \"$1\": executable file not found in \$PATH" ;;
+	esac
+}
+
+@test "run: a program that is missing or not executable fails in runc's words (127/126 in engines)" {
+	local prog words i=0 rb=""
+	for prog in no-such-program /bin/no-such-program /etc/passwd /etc; do
+		words="$(runc_start_words "$prog")"
+		set_args "$prog"
+		run --separate-stderr box run --bundle "$BUNDLE" "$CID-$i"
+		assert_box_error "$words"
+		if runc_available; then
+			rb="$(runc_bundle)"
+			run --separate-stderr runc_ref run --bundle "$rb" "$CID-runc-$i"
+			assert_equal "$status" 1
+			# runc's text log quotes the message: \" for "
+			[[ "${stderr//\\\"/\"}" == *"$words"* ]] || fail "runc did not say '$words': $stderr"
+		fi
+		i=$((i + 1))
+	done
+	assert_nothing_left
+}
+
+@test "run: a program whose interpreter is missing fails after start in runc's words, with runc's status" {
+	printf '#!/no/such/interpreter\necho hi\n' >"$BUNDLE/rootfs/bad-interpreter"
+	chmod 755 "$BUNDLE/rootfs/bad-interpreter"
+	set_args /bad-interpreter
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "box: exec /bad-interpreter: no such file or directory"
+	if runc_available; then
+		run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-runc"
+		assert_equal "$status" 1
+		assert_equal "$stderr" "exec /bad-interpreter: no such file or directory"
+	fi
+	assert_nothing_left
+}
+
+@test "run: a process.cwd that does not exist is created (as runc); one that is a file is an error" {
+	set_args sh -c 'pwd > /pwd'
+	update_config '.process.cwd = "/no/such/dir"'
+	run box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_equal "$(cat "$BUNDLE/rootfs/pwd")" /no/such/dir
+	update_config '.process.cwd = "/etc/passwd"'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID-file"
+	assert_box_error '"/etc/passwd"'
+	[[ "$stderr" == *"ot a directory"* ]] || fail "no 'not a directory' in: $stderr"
+	if runc_available; then
+		run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-runc"
+		assert_equal "$status" 1
+		[[ "$stderr" == *"/etc/passwd: not a directory"* ]] || fail "runc said: $stderr"
+	fi
+	assert_nothing_left
+}

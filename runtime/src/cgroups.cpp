@@ -256,12 +256,17 @@ std::vector<std::string> ContainerCgroup::existing_dirs(const std::string& path)
 void ContainerCgroup::apply(const std::vector<std::string>& dirs, const Resources& resources) {
     auto hs = cgroup_hierarchies();
     check_controllers(resources, hs);
+    // Every value is checked and every file found before the first write; a write the kernel
+    // refuses puts back the ones already done.
+    CgroupWrites writes;
     for (const auto& dir : dirs) {
         const Hierarchy* h = nullptr;
         hierarchy_of(dir, hs, &h);
         if (!h) continue;
-        write_resources(dir, *h, hs, resources);
+        auto more = plan_resource_writes(dir, *h, hs, resources);
+        writes.insert(writes.end(), more.begin(), more.end());
     }
+    write_cgroup_files(writes, true);
 }
 
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {

@@ -34,6 +34,7 @@ public:
     static std::vector<std::string> planned_dirs(const std::string& path);
     // The directories of path that exist, in every hierarchy.
     static std::vector<std::string> existing_dirs(const std::string& path);
+    // Changes the limits of an existing cgroup, all or nothing.
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
 

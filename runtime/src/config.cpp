@@ -183,13 +183,20 @@ Resources parse_resources(const JsonReader& r) {
             if (auto v = item.get("major")) rule.major = v->as_int();
             if (auto v = item.get("minor")) rule.minor = v->as_int();
             if (auto v = item.get("access")) {
-                rule.access = v->as_string();
-                if (rule.access.find_first_not_of("rwm") != std::string::npos)
-                    v->fail("access must be a combination of r, w and m");
+                // As runc: the set of r, w and m in the string, in any order; other letters
+                // ("rwa") grant nothing. An empty string is an error.
+                std::string given = v->as_string();
+                if (given.empty()) v->fail("must not be empty (a combination of r, w and m)");
+                rule.access.clear();
+                for (char c : {'r', 'w', 'm'})
+                    if (given.find(c) != std::string::npos) rule.access += c;
             }
             res.devices.push_back(rule);
         }
     }
+    // A 0 (or "") means "not set" to runc, and engines send it for every limit the user did not
+    // give (Docker: cpu.shares 0, blockIO.weight 0, ...): such a value is not written at all.
+    auto nonzero = [](std::optional<int64_t> v) { return v && *v == 0 ? std::nullopt : v; };
     if (auto mem = r.get("memory")) {
         auto signed_limit = [&](const char* key) -> std::optional<int64_t> {
             auto v = mem->get(key);
@@ -198,55 +205,71 @@ Resources parse_resources(const JsonReader& r) {
             if (x < -1) v->fail("must be -1 (unlimited) or a non-negative number of bytes");
             return x;
         };
-        res.memory_limit = signed_limit("limit");
-        res.memory_reservation = signed_limit("reservation");
-        res.memory_swap = signed_limit("swap");
+        res.memory_limit = nonzero(signed_limit("limit"));
+        res.memory_reservation = nonzero(signed_limit("reservation"));
+        res.memory_swap = nonzero(signed_limit("swap"));
+        if (res.memory_limit && res.memory_swap && *res.memory_limit > 0 && *res.memory_swap > 0 &&
+            *res.memory_swap < *res.memory_limit)
+            mem->at("swap").fail("memory+swap (" + std::to_string(*res.memory_swap) +
+                                 ") must not be below memory.limit (" + std::to_string(*res.memory_limit) + ")");
         if (auto v = mem->get("swappiness")) {
-            res.memory_swappiness = v->as_uint();
-            if (*res.memory_swappiness > 100) v->fail("must be between 0 and 100");
-        }
-        if (auto v = mem->get("disableOOMKiller")) res.disable_oom_killer = v->as_bool();
-    }
-    if (auto cpu = r.get("cpu")) {
-        if (auto v = cpu->get("shares")) res.cpu_shares = v->as_uint();
-        if (auto v = cpu->get("quota")) {
-            res.cpu_quota = v->as_int();
-            if (*res.cpu_quota < -1 || *res.cpu_quota == 0) v->fail("must be -1 (unlimited) or positive");
-        }
-        if (auto v = cpu->get("period")) res.cpu_period = v->as_uint();
-        for (auto [key, field] : {std::pair{"cpus", &res.cpu_cpus}, std::pair{"mems", &res.cpu_mems}}) {
-            if (auto v = cpu->get(key)) {
-                *field = v->as_string();
-                if (!is_cpu_list(**field)) v->fail("must be a list like \"0-3,5\", got " + quote(**field));
+            // -1 (also as the unsigned 2^64-1 older engines send) leaves the kernel's default, as in runc.
+            if (v->raw().is_number_integer() && v->raw().get<int64_t>() == -1) {
+            } else if (v->raw().is_number_unsigned() && v->raw().get<uint64_t>() == UINT64_MAX) {
+            } else {
+                res.memory_swappiness = v->as_uint();
+                if (*res.memory_swappiness > 100) v->fail("must be between 0 and 100");
             }
         }
-    }
-    if (auto mem = r.get("memory")) {
-        if (auto v = mem->get("kernel")) res.memory_kernel = v->as_int();
-        if (auto v = mem->get("kernelTCP")) res.memory_kernel_tcp = v->as_int();
+        if (auto v = mem->get("disableOOMKiller"); v && v->as_bool()) res.disable_oom_killer = true;
+        if (auto v = mem->get("kernel")) res.memory_kernel = nonzero(v->as_int());
+        if (auto v = mem->get("kernelTCP")) res.memory_kernel_tcp = nonzero(v->as_int());
     }
     if (auto cpu = r.get("cpu")) {
-        if (auto v = cpu->get("realtimeRuntime")) res.cpu_rt_runtime = v->as_int();
-        if (auto v = cpu->get("realtimePeriod")) res.cpu_rt_period = v->as_uint();
+        auto unsigned_value = [&](const char* key) -> std::optional<uint64_t> {
+            auto v = cpu->get(key);
+            if (!v || v->as_uint() == 0) return std::nullopt;
+            return v->as_uint();
+        };
+        if ((res.cpu_shares = unsigned_value("shares")) && (*res.cpu_shares < 2 || *res.cpu_shares > 262144))
+            cpu->at("shares").fail("must be between 2 and 262144 (the kernel's range), or 0 for the default");
+        if (auto v = cpu->get("quota")) {
+            res.cpu_quota = nonzero(v->as_int());
+            if (res.cpu_quota && *res.cpu_quota < -1) v->fail("must be -1 (unlimited), positive, or 0 for unset");
+        }
+        res.cpu_period = unsigned_value("period");
+        for (auto [key, field] : {std::pair{"cpus", &res.cpu_cpus}, std::pair{"mems", &res.cpu_mems}}) {
+            if (auto v = cpu->get(key)) {
+                std::string list = v->as_string();
+                if (!is_cpu_list(list)) v->fail("must be a list like \"0-3,5\", got " + quote(list));
+                if (!list.empty()) *field = list;
+            }
+        }
+        if (auto v = cpu->get("realtimeRuntime")) {
+            res.cpu_rt_runtime = nonzero(v->as_int());
+            if (res.cpu_rt_runtime && *res.cpu_rt_runtime < -1) v->fail("must be -1 (unlimited) or positive");
+        }
+        res.cpu_rt_period = unsigned_value("realtimePeriod");
         if (auto v = cpu->get("idle")) {
             res.cpu_idle = v->as_int();
             if (*res.cpu_idle != 0 && *res.cpu_idle != 1) v->fail("must be 0 or 1");
         }
     }
     if (auto io = r.get("blockIO")) {
-        auto weight = [](const JsonReader& v) {
-            uint64_t w = v.as_uint();
-            if (w < 10 || w > 1000) v.fail("must be between 10 and 1000");
+        auto weight = [](const std::optional<JsonReader>& v) -> std::optional<uint16_t> {
+            if (!v) return std::nullopt;
+            uint64_t w = v->as_uint();
+            if (w == 0) return std::nullopt;
+            if (w < 10 || w > 1000) v->fail("must be between 10 and 1000, or 0 for unset");
             return static_cast<uint16_t>(w);
         };
-        if (auto v = io->get("weight")) res.blkio_weight = weight(*v);
-        if (auto v = io->get("leafWeight")) res.blkio_leaf_weight = weight(*v);
+        res.blkio_weight = weight(io->get("weight"));
+        res.blkio_leaf_weight = weight(io->get("leafWeight"));
         if (auto v = io->get("weightDevice"))
             for (const auto& d : v->as_array()) {
-                WeightDevice wd{d.at("major").as_int(), d.at("minor").as_int(), std::nullopt, std::nullopt};
-                if (auto w = d.get("weight")) wd.weight = weight(*w);
-                if (auto w = d.get("leafWeight")) wd.leaf_weight = weight(*w);
-                res.blkio_weight_devices.push_back(wd);
+                WeightDevice wd{d.at("major").as_int(), d.at("minor").as_int(), weight(d.get("weight")),
+                                weight(d.get("leafWeight"))};
+                if (wd.weight || wd.leaf_weight) res.blkio_weight_devices.push_back(wd);
             }
         auto throttle = [&](const char* key, std::vector<ThrottleDevice>& out) {
             if (auto v = io->get(key))
@@ -280,8 +303,8 @@ Resources parse_resources(const JsonReader& r) {
     }
     if (auto pids = r.get("pids")) {
         auto v = pids->at("limit");
-        res.pids_limit = v.as_int();
-        if (*res.pids_limit < -1 || *res.pids_limit == 0) v.fail("must be -1 (unlimited) or positive");
+        res.pids_limit = nonzero(v.as_int());
+        if (res.pids_limit && *res.pids_limit < -1) v.fail("must be -1 (unlimited), positive, or 0 for unset");
     }
     if (auto unified = r.get("unified"))
         for (const auto& [k, v] : unified->as_object()) {

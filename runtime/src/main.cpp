@@ -98,8 +98,11 @@ struct Parsed {
 };
 
 // Flags come first; the first token that is not a flag (or a flag's value) starts the
-// positional arguments, which are kept verbatim (runc's CLI works the same way).
-Parsed parse_flags(const po::options_description& desc, const std::vector<std::string>& args) {
+// positional arguments, which are kept verbatim (runc's CLI works the same way). With
+// interspersed (commands whose only argument is the id, as runc's update), flags may also
+// follow it.
+Parsed parse_flags(const po::options_description& desc, const std::vector<std::string>& args,
+                   bool interspersed = false) {
     std::vector<std::string> flags;
     Parsed out;
     size_t i = 0;
@@ -109,7 +112,11 @@ Parsed parse_flags(const po::options_description& desc, const std::vector<std::s
             ++i;
             break;
         }
-        if (tok.size() < 2 || tok[0] != '-') break;
+        if (tok.size() < 2 || tok[0] != '-') {
+            if (!interspersed) break;
+            out.positional.push_back(tok);
+            continue;
+        }
         flags.push_back(tok);
         if (tok.find('=') != std::string::npos) continue;
         std::string name = tok.substr(tok[1] == '-' ? 2 : 1);
@@ -119,7 +126,7 @@ Parsed parse_flags(const po::options_description& desc, const std::vector<std::s
         const po::option_description* opt = desc.find_nothrow(long_form ? name : "-" + name, false, false, false);
         if (opt && opt->semantic()->max_tokens() > 0 && i + 1 < args.size()) flags.push_back(args[++i]);
     }
-    out.positional.assign(args.begin() + static_cast<long>(i), args.end());
+    out.positional.insert(out.positional.end(), args.begin() + static_cast<long>(i), args.end());
     try {
         po::store(po::command_line_parser(flags).options(desc).style(po::command_line_style::unix_style).run(), out.vm);
         po::notify(out.vm);
@@ -207,40 +214,109 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     }
 }
 
-// "100", "64k", "512M", "1g" (as runc accepts them) in bytes; -1 stays unlimited.
+// A size as runc reads it (go-units RAMInBytes): "100", "64k", "1.5g", "512 MiB", "2TB";
+// -1 stays unlimited.
 int64_t parse_bytes(const std::string& flag, const std::string& text) {
     if (text == "-1") return -1;
-    size_t pos = 0;
-    int64_t n = 0;
-    try {
-        n = std::stoll(text, &pos);
-    } catch (...) {
-        throw UsageError(flag + ": invalid size " + quote(text));
-    }
-    std::string unit = text.substr(pos);
-    for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto bad = [&] { return UsageError(flag + ": invalid size " + quote(text)); };
+    size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    std::string number = text.substr(0, i);
+    if (number.empty() || number[0] == '.' || number.back() == '.') throw bad();
+    if (i < text.size() && text[i] == ' ') ++i;
+    std::string unit;
+    for (; i < text.size(); ++i) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
     if (!unit.empty() && unit.back() == 'b') unit.pop_back();
-    int64_t mult = unit.empty()  ? 1
-                   : unit == "k" ? 1024
-                   : unit == "m" ? 1024 * 1024
-                   : unit == "g" ? 1024LL * 1024 * 1024
-                                 : 0;
-    if (mult == 0 || n < 0) throw UsageError(flag + ": invalid size " + quote(text));
-    return n * mult;
+    if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+    static const std::string units = "kmgtp";
+    double mult = 1;
+    if (unit.size() > 1) throw bad();
+    if (unit.size() == 1) {
+        auto pos = units.find(unit[0]);
+        if (pos == std::string::npos) throw bad();
+        for (size_t k = 0; k <= pos; ++k) mult *= 1024;
+    }
+    double value = 0;
+    try {
+        value = std::stod(number) * mult;
+    } catch (...) {
+        throw bad();
+    }
+    if (value >= 9.2e18) throw bad();
+    return static_cast<int64_t>(value);
+}
+
+// Copies the update flags into r. As in runc, 0 means "leave it as it is".
+void resources_from_flags(const po::variables_map& vm, Resources& r) {
+    auto given = [&](const char* flag) { return vm.count(flag) > 0; };
+    auto number = [&](const char* flag) {
+        const std::string& text = vm[flag].as<std::string>();
+        size_t pos = 0;
+        int64_t v = 0;
+        try {
+            v = std::stoll(text, &pos);
+        } catch (...) {
+            pos = 0;
+        }
+        if (pos == 0 || pos != text.size())
+            throw UsageError(std::string("--") + flag + ": invalid number " + quote(text));
+        return v;
+    };
+    auto in_range = [&](const char* flag, int64_t v, int64_t lo, int64_t hi) {
+        if (v != 0 && (v < lo || v > hi))
+            throw UsageError(std::string("--") + flag + " must be between " + std::to_string(lo) + " and " +
+                             std::to_string(hi) + " (or 0 for unchanged), got " + std::to_string(v));
+        return v;
+    };
+    auto set = [](auto& field, int64_t v) {
+        if (v != 0) field = static_cast<std::remove_reference_t<decltype(*field)>>(v);
+    };
+    for (auto [flag, field] : {std::pair{"memory", &r.memory_limit}, std::pair{"memory-swap", &r.memory_swap},
+                               std::pair{"memory-reservation", &r.memory_reservation}})
+        if (given(flag)) set(*field, parse_bytes(std::string("--") + flag, vm[flag].as<std::string>()));
+    if (given("pids-limit")) set(r.pids_limit, in_range("pids-limit", number("pids-limit"), -1, INT64_MAX));
+    if (given("cpu-quota")) set(r.cpu_quota, in_range("cpu-quota", number("cpu-quota"), -1, INT64_MAX));
+    if (given("cpu-period")) set(r.cpu_period, in_range("cpu-period", number("cpu-period"), 1, INT64_MAX));
+    for (const char* flag : {"cpu-share", "cpu-shares"})
+        if (given(flag)) set(r.cpu_shares, in_range(flag, number(flag), 2, 262144));
+    if (given("cpu-rt-period")) set(r.cpu_rt_period, in_range("cpu-rt-period", number("cpu-rt-period"), 1, INT64_MAX));
+    if (given("cpu-rt-runtime"))
+        set(r.cpu_rt_runtime, in_range("cpu-rt-runtime", number("cpu-rt-runtime"), -1, INT64_MAX));
+    if (given("blkio-weight")) set(r.blkio_weight, in_range("blkio-weight", number("blkio-weight"), 10, 1000));
+    for (auto [flag, field] : {std::pair{"cpuset-cpus", &r.cpu_cpus}, std::pair{"cpuset-mems", &r.cpu_mems}}) {
+        if (!given(flag)) continue;
+        std::string list = vm[flag].as<std::string>();
+        if (!is_cpu_list(list))
+            throw UsageError(std::string("--") + flag + ": invalid list " + quote(list) + " (like 0-3,5)");
+        if (!list.empty()) *field = list;
+    }
+    for (const char* flag : {"kernel-memory", "kernel-memory-tcp"})
+        if (given(flag)) log::warn(std::string("Setting --") + flag + " is ignored and will be removed (as in runc)");
+    // box has no Intel RDT support; runc gives the same words on a host without it.
+    if (given("l3-cache-schema")) throw Error("Intel RDT/CAT: l3 cache schema is not enabled (box has no Intel RDT)");
+    if (given("mem-bw-schema"))
+        throw Error("Intel RDT/MBA: memory bandwidth schema is not enabled (box has no Intel RDT)");
 }
 
 int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
     auto d = base("update options");
-    d.add_options()("resources,r", po::value<std::string>(), "a linux.resources JSON file, or - for stdin")(
-        "memory", po::value<std::string>(), "memory limit (bytes, or with k/m/g)")(
-        "memory-reservation", po::value<std::string>(), "memory soft limit")("memory-swap", po::value<std::string>(),
-                                                                             "memory plus swap limit")(
-        "pids-limit", po::value<int64_t>(), "maximum number of processes")("cpu-quota", po::value<int64_t>(),
-                                                                           "CFS quota in microseconds")(
-        "cpu-period", po::value<int64_t>(), "CFS period")("cpu-shares", po::value<int64_t>(), "relative CPU weight")(
-        "cpuset-cpus", po::value<std::string>(), "CPUs")("cpuset-mems", po::value<std::string>(), "memory nodes");
-    auto p = parse_flags(d, args);
-    if (wants_help(p, d, "update [options] ID")) return 0;
+    auto text = [] { return po::value<std::string>(); };
+    d.add_options()("resources,r", text(), "a linux.resources JSON file, or - for stdin")(
+        "blkio-weight", text(), "block IO weight, 10 to 1000")("cpu-period", text(), "CFS period (usecs)")(
+        "cpu-quota", text(), "CFS quota (usecs) per period, -1 for unlimited")(
+        "cpu-share", text(), "CPU shares (relative weight)")("cpu-shares", text(), "the same as --cpu-share")(
+        "cpu-rt-period", text(), "realtime period (usecs)")("cpu-rt-runtime", text(), "realtime runtime (usecs)")(
+        "cpuset-cpus", text(), "CPUs to use")("cpuset-mems", text(), "memory nodes to use")(
+        "memory", text(), "memory limit (bytes, or with k/m/g/t/p)")("memory-reservation", text(), "memory soft limit")(
+        "memory-swap", text(), "memory plus swap limit, -1 for unlimited swap")(
+        "pids-limit", text(), "maximum number of processes, -1 for unlimited")("kernel-memory", text(),
+                                                                               "obsolete, ignored (as in runc)")(
+        "kernel-memory-tcp", text(), "obsolete, ignored (as in runc)")("l3-cache-schema", text(),
+                                                                       "Intel RDT/CAT L3 cache schema (not supported)")(
+        "mem-bw-schema", text(), "Intel RDT/MBA memory bandwidth schema (not supported)");
+    auto p = parse_flags(d, args, true);
+    if (wants_help(p, d, "update [options] ID\n\nOptions may come before or after the ID; 0 leaves a value as it is."))
+        return 0;
     std::string id = need_id(p, "update");
     Resources r;
     if (p.vm.count("resources")) {
@@ -254,31 +330,7 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
         Json doc = parse_json(text, label);
         r = parse_resources(JsonReader(doc, label));
     }
-    if (p.vm.count("memory")) r.memory_limit = parse_bytes("--memory", p.vm["memory"].as<std::string>());
-    if (p.vm.count("memory-reservation"))
-        r.memory_reservation = parse_bytes("--memory-reservation", p.vm["memory-reservation"].as<std::string>());
-    if (p.vm.count("memory-swap")) r.memory_swap = parse_bytes("--memory-swap", p.vm["memory-swap"].as<std::string>());
-    if (p.vm.count("pids-limit")) {
-        r.pids_limit = p.vm["pids-limit"].as<int64_t>();
-        if (*r.pids_limit < -1 || *r.pids_limit == 0) throw UsageError("--pids-limit must be -1 or positive");
-    }
-    auto positive = [&](const char* flag) {
-        int64_t v = p.vm[flag].as<int64_t>();
-        if (v <= 0) throw UsageError(std::string("--") + flag + " must be positive, got " + std::to_string(v));
-        return static_cast<uint64_t>(v);
-    };
-    if (p.vm.count("cpu-quota")) {
-        r.cpu_quota = p.vm["cpu-quota"].as<int64_t>();
-        if (*r.cpu_quota < -1 || *r.cpu_quota == 0) throw UsageError("--cpu-quota must be -1 (unlimited) or positive");
-    }
-    if (p.vm.count("cpu-period")) r.cpu_period = positive("cpu-period");
-    if (p.vm.count("cpu-shares")) r.cpu_shares = positive("cpu-shares");
-    for (auto [flag, field] : {std::pair{"cpuset-cpus", &r.cpu_cpus}, std::pair{"cpuset-mems", &r.cpu_mems}}) {
-        if (!p.vm.count(flag)) continue;
-        *field = p.vm[flag].as<std::string>();
-        if (!is_cpu_list(**field))
-            throw UsageError(std::string("--") + flag + ": invalid list " + quote(**field) + " (like 0-3,5)");
-    }
+    resources_from_flags(p.vm, r);
     rt.update(id, r);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -91,14 +92,32 @@ std::vector<std::string> process_environment(const Process& p) {
     return env;
 }
 
+namespace {
+
+// strerror as Go spells it ("no such file or directory"): runc's error words.
+std::string go_strerror(int err) {
+    std::string s = std::strerror(err);
+    if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+    return s;
+}
+
+// 0 when path is a file with an execute bit (Go's exec.LookPath test, as runc uses it), else
+// the errno: EACCES for a directory or a file without one.
+int executable_error(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return errno;
+    return S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0 ? EACCES : 0;
+}
+
+}  // namespace
+
 std::string find_executable(const std::string& name, const std::vector<std::string>& env) {
-    auto executable = [](const std::string& path) {
-        struct stat st {};
-        return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-    };
+    // The words are runc's (Go's exec.LookPath): engines map them to exit codes 127 and 126.
     if (name.find('/') != std::string::npos) {
-        if (executable(name)) return name;
-        throw Error("executable " + quote(name) + " not found in the container");
+        int err = executable_error(name);
+        if (err == 0) return name;
+        if (err == EACCES) throw Error("exec: " + quote(name) + ": permission denied");
+        throw Error("exec: " + quote(name) + ": stat " + name + ": " + go_strerror(err));
     }
     std::string path = env_value(env, "PATH");
     if (path.empty()) path = kDefaultPath;
@@ -108,11 +127,11 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
         std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (dir.empty()) dir = ".";
         std::string candidate = dir + "/" + name;
-        if (executable(candidate)) return candidate;
+        if (executable_error(candidate) == 0) return candidate;
         if (end == std::string::npos) break;
         start = end + 1;
     }
-    throw Error("executable " + quote(name) + " not found in the container (PATH=" + path + ")");
+    throw Error("exec: " + quote(name) + ": executable file not found in $PATH (PATH=" + path + ")");
 }
 
 void drop_privileges(const Process& p, const std::optional<Json>& seccomp, bool setgroups_allowed,
@@ -143,10 +162,10 @@ void exec_process(const Process& p, const std::string& exe, const std::vector<st
     for (auto& e : envs) envp.push_back(e.data());
     envp.push_back(nullptr);
     ::execve(exe.c_str(), argv.data(), envp.data());
-    int err = errno;
-    std::string msg = "box: exec " + quote(exe) + " failed: " + std::strerror(err) + "\n";
+    // runc's words and status for an exec that fails after start (a script's missing interpreter).
+    std::string msg = "box: exec " + exe + ": " + go_strerror(errno) + "\n";
     (void)!::write(STDERR_FILENO, msg.data(), msg.size());
-    _exit(127);
+    _exit(1);
 }
 
 void preserve_fds(unsigned count) {

@@ -18,7 +18,8 @@ void setup_terminal(const Process& p, int console_socket, bool relayed);
 // process.env plus HOME from the container's /etc/passwd when the config has none.
 std::vector<std::string> process_environment(const Process& p);
 
-// Finds the executable as execvp would, with the container's PATH, inside the current root.
+// Finds the executable as runc does (Go's exec.LookPath: a file with an execute bit), with the
+// container's PATH, inside the current root; errors in runc's words.
 std::string find_executable(const std::string& name, const std::vector<std::string>& env);
 
 // Receives the seccomp notify listener right after the filter is loaded, and must hand it to

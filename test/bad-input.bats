@@ -569,7 +569,7 @@ JSON
 @test "update --pids-limit abc is a usage error" {
 	start_and_snapshot
 	run --separate-stderr box update --pids-limit abc "$CID"
-	assert_box_error -2 "'--pids-limit'"
+	assert_box_error -2 '--pids-limit: invalid number "abc"'
 	assert_unchanged_and_nothing_left
 }
 

@@ -147,6 +147,29 @@ JSON
 	create_fails "config.json: process.user.uid: must not be negative"
 }
 
+# Ids above 2^31-1 are refused, as runc refuses them: 4294967295 is (uid_t)-1,
+# which setresuid, setgroups and chown take as "leave unchanged" (the process
+# would keep running as root).
+@test "process.user.uid: 4294967295 ((uid_t)-1) is out of range" {
+	update_config '.process.user.uid = 4294967295'
+	create_fails "config.json: process.user.uid: must be in range 0-2147483647, got 4294967295"
+}
+
+@test "process.user.gid: 2147483648 is out of range" {
+	update_config '.process.user.gid = 2147483648'
+	create_fails "config.json: process.user.gid: must be in range 0-2147483647, got 2147483648"
+}
+
+@test "process.user.additionalGids: 4294967295 is out of range" {
+	update_config '.process.user.additionalGids = [10, 4294967295]'
+	create_fails "config.json: process.user.additionalGids[1]: must be in range 0-2147483647, got 4294967295"
+}
+
+@test "linux.devices: a uid of 4294967295 is out of range" {
+	update_config '.linux.devices = [{path: "/dev/boxnull", type: "c", major: 1, minor: 3, uid: 4294967295}]'
+	create_fails "config.json: linux.devices[0].uid: must be in range 0-2147483647, got 4294967295"
+}
+
 @test "process.rlimits: unknown type" {
 	update_config '.process.rlimits = [{type: "RLIMIT_NO_SUCH", soft: 1, hard: 1}]'
 	create_fails 'config.json: process.rlimits[0].type: unknown rlimit "RLIMIT_NO_SUCH"'
@@ -273,6 +296,32 @@ JSON
 	create_fails "linux.namespaces: ipc namespace path \"$ns\": No such file or directory"
 }
 
+# Without a uts namespace of its own, setdomainname would rename the host's
+# domain. (Run in a uts namespace of the test's own, so that a runtime that
+# does it anyway renames only that one.)
+# box_in_own_uts ARGS...: box in a new uts namespace (output through files, as
+# in box: a container that starts must not hold bats' pipe).
+box_in_own_uts() {
+	local f="$BATS_TEST_TMPDIR/.uts-box" rc=0
+	record_ids "$@"
+	unshare --uts "$BOX_BIN" --root "$BOX_ROOT" "$@" >"$f.out" 2>"$f.err" </dev/null || rc=$?
+	cat "$f.out"
+	cat "$f.err" >&2
+	return "$rc"
+}
+
+@test "domainname without a new uts namespace" {
+	requires root
+	update_config 'del(.hostname) | .domainname = "box.example" | .linux.namespaces |= map(select(.type != "uts"))'
+	run --separate-stderr box_in_own_uts create --bundle "$BUNDLE" "$CID"
+	assert_box_error "config.json: domainname: setting the domainname needs a new uts namespace"
+	assert_nothing_left
+	update_config ".linux.namespaces += [{type: \"uts\", path: \"/proc/self/ns/uts\"}]"
+	run --separate-stderr box_in_own_uts create --bundle "$BUNDLE" "$CID"
+	assert_box_error "config.json: domainname: setting the domainname needs a new uts namespace"
+	assert_nothing_left
+}
+
 @test "hostname without a uts namespace" {
 	update_config '.hostname = "box" | .linux.namespaces |= map(select(.type != "uts"))'
 	create_fails "config.json: hostname: setting the hostname needs a new uts namespace"
@@ -344,6 +393,17 @@ JSON
 	local n
 	n="$(last_index .mounts)"
 	create_fails "config.json: mounts[$n].source: \"$src\" does not exist"
+}
+
+@test "mounts: an option box does not know is refused, not ignored" {
+	local opt n
+	for opt in nosuch ridmap; do
+		cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+		update_config ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$BUNDLE\", options: [\"rbind\", \"rro\", \"$opt\"]}]"
+		n="$(last_index .mounts)"
+		create_fails "config.json: mounts[$n].options[2]: unknown mount option \"$opt\""
+		cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	done
 }
 
 @test "executable not found (absolute path): create fails naming it" {
@@ -605,6 +665,41 @@ JSON
 	start_and_snapshot
 	run --separate-stderr box exec --user abc "$CID" true
 	assert_box_error -255 "--user: unknown user \"abc\" in the container's /etc/passwd"
+	assert_unchanged_and_nothing_left
+}
+
+@test "exec --user and --additional-gids: ids above 2147483647 are refused, nothing starts" {
+	start_and_snapshot
+	local flags
+	for flags in "--user 4294967295" "--user 0:4294967295" "--user 2147483648:0" "-u 99999999999999999999"; do
+		# shellcheck disable=SC2086 # the flag and its value are two words
+		run --separate-stderr box exec $flags "$CID" id
+		assert_box_error -2 "is out of range 0-2147483647"
+	done
+	assert_equal "${stderr_lines[0]}" 'box: --user: uid "99999999999999999999" is out of range 0-2147483647'
+	for flags in "--additional-gids 4294967295" "-g -1" "-g 10 -g 2147483648"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr box exec $flags "$CID" id
+		assert_box_error -2 "--additional-gids: "
+		assert_box_error -2 " is out of range 0-2147483647"
+	done
+	assert_unchanged_and_nothing_left
+}
+
+@test "exec --user NAME: an id above 2147483647 in the container's /etc/passwd is refused" {
+	echo 'huge:x:4294967295:0:huge:/:/bin/sh' >>"$BUNDLE/rootfs/etc/passwd"
+	start_and_snapshot
+	run --separate-stderr box exec --user huge "$CID" id
+	assert_box_error "--user \"huge\": uid \"4294967295\" in the container's /etc/passwd is out of range 0-2147483647"
+	assert_unchanged_and_nothing_left
+}
+
+@test "exec --process: a uid of 4294967295 is out of range" {
+	start_and_snapshot
+	local f="$BATS_TEST_TMPDIR/process.json"
+	echo '{"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}' >"$f"
+	run --separate-stderr box exec --process "$f" "$CID"
+	assert_box_error "$f: user.uid: must be in range 0-2147483647, got 4294967295"
 	assert_unchanged_and_nothing_left
 }
 

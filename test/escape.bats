@@ -114,6 +114,72 @@ ups() {
 	assert_nothing_left
 }
 
+@test "escape: masked and read-only paths that are symlinks protect their targets, inside the rootfs" {
+	local r="$BUNDLE/rootfs"
+	mkdir -p "$r/data/dir" "$r/data/ro-dir"
+	echo "masked secret" >"$r/data/file"
+	echo "masked inner" >"$r/data/dir/inner"
+	echo orig >"$r/data/ro-file"
+	ln -s /data/file "$r/mask-file"
+	ln -s ../data/dir "$r/mask-dir"
+	ln -s data/ro-file "$r/ro-file"
+	ln -s /data/ro-dir "$r/ro-dir"
+	# symlinks out of the rootfs name a host file and a host directory; the
+	# same paths exist inside the rootfs, and that is what must be protected
+	local secret="$BATS_TEST_TMPDIR/host-secret" hostdir="$BATS_TEST_TMPDIR/host-dir" before
+	echo "host secret" >"$secret"
+	mkdir -p "$hostdir" "$r$hostdir"
+	echo "host file" >"$hostdir/file"
+	echo "inside secret" >"$r$secret"
+	echo "inside file" >"$r$hostdir/file"
+	ln -s "$(ups)${secret#/}" "$r/etc/secret-rel"
+	ln -s "$hostdir" "$r/etc/dir-abs"
+	before="$(stat -c '%i %s %Y' "$secret" "$hostdir" "$hostdir/file")"
+	update_config '.linux.maskedPaths += ["/mask-file", "/mask-dir", "/etc/secret-rel"]
+		| .linux.readonlyPaths += ["/ro-file", "/ro-dir", "/etc/dir-abs"]'
+	set_args sh -c 'cat /data/file /etc/secret-rel; ls /data/dir
+		echo pwned >>/data/ro-file && echo wrote-ro-file
+		touch /data/ro-dir/new && echo wrote-ro-dir
+		echo pwned >>/etc/dir-abs/file && echo wrote-dir-abs
+		cat /etc/dir-abs/file; true'
+	run box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	refute_output --partial secret
+	refute_output --partial inner
+	refute_output --partial wrote-
+	refute_output --partial "host file"
+	assert_output --partial "inside file"
+	assert_equal "$(cat "$r/data/ro-file")" orig
+	assert_file_not_exists "$r/data/ro-dir/new"
+	assert_equal "$(cat "$secret")" "host secret"
+	assert_equal "$(cat "$hostdir/file")" "host file"
+	assert_equal "$(stat -c '%i %s %Y' "$secret" "$hostdir" "$hostdir/file")" "$before"
+	assert_nothing_left
+}
+
+# runc refuses these too ("must be mounted on ordinary directory"): through
+# the symlink, the container's proc or sysfs would land somewhere else.
+@test "escape: a rootfs whose /proc or /sys is a symlink is refused, and nothing is mounted where it points" {
+	local r="$BUNDLE/rootfs" hostdir="$BATS_TEST_TMPDIR/host-dir" dest
+	mkdir "$hostdir"
+	# sysfs itself, also in the rootless pass (whose spec binds the host's /sys)
+	update_config '.mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "sysfs",
+		source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]} else . end)'
+	for dest in proc sys; do
+		rm -rf "${r:?}/$dest"
+		ln -s "$hostdir" "$r/$dest"
+		run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+		local fs=proc
+		[[ "$dest" == proc ]] || fs=sysfs
+		assert_box_error "filesystem \"$fs\" must be mounted on an ordinary directory: \"/$dest\" in the rootfs is a symlink"
+		assert_nothing_left
+		assert_equal "$(find "$hostdir" -mindepth 1)" ""
+		assert_file_not_exists "$r$hostdir"
+		rm "$r/$dest"
+		mkdir "$r/$dest"
+	done
+}
+
 # ---------------------------------------------------------------------------
 # Kernel interfaces
 # ---------------------------------------------------------------------------

@@ -140,6 +140,42 @@ assert_only_init() {
 }
 
 # ---------------------------------------------------------------------------
+# Sessions and terminals
+# ---------------------------------------------------------------------------
+
+# The caller of box exec has a real controlling terminal (script's pty): the
+# process must not share it, as runc's do not. Whatever reaches the terminal is
+# script's output; the process's stdout goes to a file.
+@test "exec: the process gets a session of its own, without the caller's terminal (also --detach)" {
+	command -v script >/dev/null || skip "requires script (bsdutils)"
+	start_container
+	local t="$BATS_TEST_TMPDIR" screen
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	local probe='echo on-the-terminal >/dev/tty; echo "dev-tty $?"; cut -d" " -f6,7 /proc/self/stat'
+	cat >"$t/at-terminal" <<-EOF
+		tty >"$t/caller-tty"
+		"$BOX_BIN" --root "$BOX_ROOT" exec "$CID" sh -c '$probe' >"$t/exec.out" 2>&1
+		"$BOX_BIN" --root "$BOX_ROOT" exec --detach "$CID" sh -c '{ $probe; } >/detached.out 2>&1'
+		# the detached process must be done before the terminal goes away
+		i=0; while [ ! -s "$BUNDLE/rootfs/detached.out" ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done
+		sleep 0.2
+	EOF
+	screen="$(script -qefc "sh $t/at-terminal" /dev/null </dev/null 3>&- | tr -d '\r\0')"
+	assert_regex "$(cat "$t/caller-tty")" '^/dev/pts/[0-9]+$'
+	[[ "$screen" != *on-the-terminal* ]] || fail "the exec'd process wrote on the caller's terminal: $screen"
+	local out
+	for out in "$t/exec.out" "$BUNDLE/rootfs/detached.out"; do
+		assert_file_exists "$out"
+		# no controlling terminal (tty_nr 0), and the session is the container's own (its
+		# leader is in the container's pid namespace, so its id is not 0 there)
+		run cat "$out"
+		assert_line --partial "No such device or address"
+		refute_line "dev-tty 0"
+		assert_line --regexp '^[1-9][0-9]* 0$'
+	done
+}
+
+# ---------------------------------------------------------------------------
 # Namespaces and cgroup
 # ---------------------------------------------------------------------------
 

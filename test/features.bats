@@ -51,3 +51,11 @@ teardown() {
 	assert_line nodev
 	assert_line noexec
 }
+
+@test "features lists the mount options runc lists, the recursive ones too" {
+	requires runc
+	[[ "$(runc --version | head -1)" == "runc version 1.1."* ]] || skip "requires runc 1.1 (box's contract)"
+	run box features
+	assert_success
+	assert_equal "$(jq -c '.mountOptions | sort' <<<"$output")" "$(runc features | jq -c '.mountOptions | sort')"
+}

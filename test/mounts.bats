@@ -234,3 +234,22 @@ cat /data/file'
 	run grep -c " $BUNDLE/rootfs" /proc/self/mountinfo
 	assert_output 0
 }
+
+@test "rbind,rro: the submounts of a recursive bind are read-only too" {
+	requires root # the test mounts a tmpfs on the host
+	local src="$BATS_TEST_TMPDIR/rro-src"
+	mkdir -p "$src/sub" "$BUNDLE/rootfs/mnt/rro"
+	mount -t tmpfs -o size=1m tmpfs "$src/sub" || fail "cannot mount a tmpfs at $src/sub"
+	add_mount "{\"destination\": \"/mnt/rro\", \"type\": \"bind\", \"source\": \"$src\", \"options\": [\"rbind\", \"rro\", \"rnosuid\"]}"
+	set_args sh -c 'touch /mnt/rro/top && echo wrote-top
+		touch /mnt/rro/sub/inner && echo wrote-sub
+		grep " /mnt/rro" /proc/self/mountinfo; true'
+	run box run --bundle "$BUNDLE" "$CID"
+	umount "$src/sub"
+	assert_success
+	refute_output --partial wrote-
+	assert_line --regexp ' /mnt/rro ro,nosuid'
+	assert_line --regexp ' /mnt/rro/sub ro,nosuid'
+	assert_file_not_exists "$src/top"
+	assert_nothing_left
+}

@@ -99,3 +99,58 @@ bad_sysctl() {
 	bad_sysctl '{"net/../../../proc/self/oom_score_adj": "500"}' 'linux.sysctl'
 	bad_sysctl '{"net.ipv4/../../kernel/panic": "1"}' 'linux.sysctl'
 }
+
+# host_ns TYPE: a path to the runtime's own (the host's) namespace of TYPE:
+# /proc/1/ns/TYPE as root when it is ours, else our shell's.
+host_ns() {
+	local path="/proc/1/ns/$1"
+	if is_rootless || [[ "$(stat -L -c %i "$path" 2>/dev/null)" != "$(stat -L -c %i "/proc/self/ns/$1")" ]]; then
+		path="/proc/$$/ns/$1"
+	fi
+	echo "$path"
+}
+
+# join_ns TYPE PATH: the config joins PATH as its namespace of TYPE.
+join_ns() {
+	update_config ".linux.namespaces |= (map(select(.type != \"$1\")) + [{type: \"$1\", path: \"$2\"}])"
+}
+
+# Each refused key is set to the host's current value: should a broken
+# runtime write it anyway, nothing on the host changes.
+@test "sysctl: a namespace joined by path that is the runtime's own (the host's) is refused, naming the key" {
+	local net ipc uts before
+	net="$(host_ns net)" ipc="$(host_ns ipc)" uts="$(host_ns uts)"
+	before="$(host_values)"
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+	join_ns network "$net"
+	bad_sysctl "{\"net.core.somaxconn\": \"$(cat /proc/sys/net/core/somaxconn)\"}" \
+		"linux.sysctl: \"net.core.somaxconn\" needs a network namespace of its own: \"$net\" is the runtime's own (the host's)"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	join_ns ipc "$ipc"
+	bad_sysctl "{\"kernel.msgmax\": \"$(cat /proc/sys/kernel/msgmax)\"}" \
+		"linux.sysctl: \"kernel.msgmax\" needs an ipc namespace of its own: \"$ipc\" is the runtime's own"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config 'del(.hostname)'
+	join_ns uts "$uts"
+	bad_sysctl "{\"kernel.domainname\": \"$(cat /proc/sys/kernel/domainname)\"}" \
+		"linux.sysctl: \"kernel.domainname\" needs a uts namespace of its own: \"$uts\" is the runtime's own"
+	assert_equal "$(host_values)" "$before"
+}
+
+@test "sysctl: a network namespace joined by path that the test made is the container's own" {
+	requires root
+	local netns="$BATS_TEST_TMPDIR/netns" before
+	before="$(cat /proc/sys/net/core/somaxconn)"
+	touch "$netns"
+	unshare --net="$netns" true || fail "cannot make a network namespace at $netns"
+	join_ns network "$netns"
+	update_config '.linux.sysctl = {"net.core.somaxconn": "1234"}'
+	set_args cat /proc/sys/net/core/somaxconn
+	run box run --bundle "$BUNDLE" "$CID"
+	local in_container="$output" in_netns
+	in_netns="$(nsenter --net="$netns" cat /proc/sys/net/core/somaxconn)"
+	umount "$netns"
+	assert_equal "$in_container" 1234
+	assert_equal "$in_netns" 1234
+	assert_equal "$(cat /proc/sys/net/core/somaxconn)" "$before"
+}

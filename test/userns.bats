@@ -168,6 +168,32 @@ create_fails() {
 	assert_output "$(printf '%s\n%s' "$OWN_UID:$OWN_GID" "$OWN_UID:$OWN_GID")"
 }
 
+# A sudo or su login has group 0 among its supplementary groups. Under a
+# 0701 root:root directory group root may not pass while others may: the
+# container's root (another id) reaches its rootfs only once the caller's
+# groups are gone, which they must be as soon as init is in its user
+# namespace, before it mounts anything (runc drops them there too).
+@test "the caller's supplementary group 0 does not follow init into the user namespace" {
+	requires root userns
+	command -v setpriv >/dev/null || skip "requires setpriv (util-linux)"
+	let_in
+	local dir="$BATS_TEST_TMPDIR/groups-0701"
+	mkdir "$dir"
+	chown 0:0 "$dir"
+	chmod 0701 "$dir"
+	mv "$BUNDLE" "$dir/bundle"
+	BUNDLE="$dir/bundle"
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	set_args sh -c 'grep -E "^(Uid|Groups):" /proc/self/status'
+	record_ids run "$CID"
+	run --separate-stderr setpriv --groups 0 "$BOX_BIN" --root "$BOX_ROOT" run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_line --regexp '^Uid:[[:space:]]+0[[:space:]]'
+	assert_line --regexp '^Groups:[[:space:]]*$'
+	assert_nothing_left
+}
+
 @test "a 65536-wide mapping: chown 1000:1000 inside gives the file to host ids base+1000" {
 	wide_ids
 	map_root "$WIDE_UID" "$WIDE_GID" 65536

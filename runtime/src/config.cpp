@@ -35,6 +35,13 @@ uint32_t as_u32(const JsonReader& r) {
     return static_cast<uint32_t>(v);
 }
 
+// A uid or gid: above kMaxUserId it would mean "unchanged" ((uid_t)-1) or not be one at all.
+uint32_t as_user_id(const JsonReader& r) {
+    uint64_t v = r.as_uint();
+    if (v > kMaxUserId) r.fail("must be in range 0-" + std::to_string(kMaxUserId) + ", got " + std::to_string(v));
+    return static_cast<uint32_t>(v);
+}
+
 std::vector<int> parse_capability_set(const JsonReader& r) {
     std::vector<int> out;
     for (const auto& item : r.as_array()) {
@@ -115,8 +122,8 @@ Device parse_device(const JsonReader& r) {
         d.minor = r.at("minor").as_int();
     }
     if (auto v = r.get("fileMode")) d.file_mode = as_u32(*v);
-    if (auto v = r.get("uid")) d.uid = as_u32(*v);
-    if (auto v = r.get("gid")) d.gid = as_u32(*v);
+    if (auto v = r.get("uid")) d.uid = as_user_id(*v);
+    if (auto v = r.get("gid")) d.gid = as_user_id(*v);
     return d;
 }
 
@@ -335,14 +342,14 @@ Process parse_process(const JsonReader& r) {
     p.terminal = r.bool_or("terminal", false);
     if (auto cs = r.get("consoleSize")) p.console_size = ConsoleSize{as_u32(cs->at("height")), as_u32(cs->at("width"))};
     if (auto user = r.get("user")) {
-        p.user.uid = user->get("uid") ? as_u32(user->at("uid")) : 0;
-        p.user.gid = user->get("gid") ? as_u32(user->at("gid")) : 0;
+        p.user.uid = user->get("uid") ? as_user_id(user->at("uid")) : 0;
+        p.user.gid = user->get("gid") ? as_user_id(user->at("gid")) : 0;
         if (auto v = user->get("umask")) {
             p.user.umask = as_u32(*v);
             if (*p.user.umask > 0777) v->fail("must be between 0 and 0777");
         }
         if (auto v = user->get("additionalGids"))
-            for (const auto& g : v->as_array()) p.user.additional_gids.push_back(as_u32(g));
+            for (const auto& g : v->as_array()) p.user.additional_gids.push_back(as_user_id(g));
         if (auto v = user->get("username"); v && !v->as_string().empty())
             v->fail("user names are not resolved by the runtime; give uid and gid");
     }

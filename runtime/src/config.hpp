@@ -29,6 +29,10 @@ struct Rlimit {
     uint64_t hard = 0;
 };
 
+// The largest uid or gid box accepts, as runc does ("uids and gids must be in range
+// 0-2147483647"): (uid_t)-1 means "leave unchanged" to setresuid, chown and setgroups.
+constexpr uint32_t kMaxUserId = 2147483647;
+
 struct User {
     uint32_t uid = 0;
     uint32_t gid = 0;

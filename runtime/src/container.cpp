@@ -27,6 +27,7 @@
 #include "hooks.hpp"
 #include "init.hpp"
 #include "log.hpp"
+#include "mounts.hpp"
 #include "namespaces.hpp"
 #include "proc.hpp"
 #include "seccomp.hpp"
@@ -76,8 +77,12 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreg
     const Namespace* uts = spec.linux.find_namespace("uts");
     if (!spec.hostname.empty() && (!uts || !uts->path.empty()))
         throw Error("config.json: hostname: setting the hostname needs a new uts namespace");
+    // (runc 1.1 ignores domainname; box sets it, so only ever in a uts namespace of the container's)
+    if (spec.domainname && (!uts || !uts->path.empty()))
+        throw Error("config.json: domainname: setting the domainname needs a new uts namespace");
     check_namespace_paths(spec.linux);
     validate_sysctls(spec.linux);
+    validate_mount_options(spec.mounts);
     if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);
     if (::geteuid() != 0 && !userns)
         throw Error("running without root needs a user namespace (see box spec --rootless)");

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "capabilities.hpp"
@@ -25,6 +26,7 @@
 #include "error.hpp"
 #include "files.hpp"
 #include "handshake.hpp"
+#include "identity.hpp"
 #include "log.hpp"
 #include "namespaces.hpp"
 #include "proc.hpp"
@@ -42,6 +44,35 @@ constexpr const char* kJoinOrder[] = {"user", "ipc", "uts", "network", "cgroup",
 
 bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
+// A uid or gid given as digits; above kMaxUserId it would mean "unchanged" to setresuid.
+std::optional<uint32_t> numeric_id(const std::string& text) {
+    if (!all_digits(text)) return std::nullopt;
+    if (text.size() > 10 || std::stoull(text) > kMaxUserId) return UINT32_MAX;
+    return static_cast<uint32_t>(std::stoul(text));
+}
+
+// `--user: uid "4294967295" is out of range 0-2147483647`, WHERE saying where it was found.
+std::string out_of_range(const std::string& what, const std::string& text, const std::string& where = "") {
+    return what + " " + quote(text) + (where.empty() ? "" : " " + where) + " is out of range 0-" +
+           std::to_string(kMaxUserId);
+}
+
+// --user, before anything starts: numeric ids in range (main.cpp checks --additional-gids).
+void check_user_flag(const ExecOptions& opts) {
+    auto colon = opts.user.find(':');
+    std::string name = opts.user.substr(0, colon);
+    std::string group = colon == std::string::npos ? "" : opts.user.substr(colon + 1);
+    if (auto uid = numeric_id(name); uid && *uid > kMaxUserId) throw UsageError(out_of_range("--user: uid", name));
+    if (auto gid = numeric_id(group); gid && *gid > kMaxUserId) throw UsageError(out_of_range("--user: gid", group));
+}
+
+// An id field of the container's /etc/passwd or /etc/group (digits, in range).
+std::optional<uint32_t> id_field(const std::string& text, const std::string& what, const std::string& file) {
+    auto id = numeric_id(text);
+    if (id && *id > kMaxUserId) throw Error(out_of_range(what, text, "in the container's " + file));
+    return id;
+}
+
 // Resolves "name" or "uid" from the container's /etc/passwd (we are inside its mount namespace).
 void resolve_user(const std::string& spec, User& user) {
     std::string name = spec, group;
@@ -50,8 +81,8 @@ void resolve_user(const std::string& spec, User& user) {
         group = spec.substr(colon + 1);
     }
     bool gid_given = !group.empty();
-    if (all_digits(name)) {
-        user.uid = static_cast<uint32_t>(std::stoul(name));
+    if (auto uid = numeric_id(name)) {
+        user.uid = *uid;
     } else {
         std::ifstream in("/etc/passwd");
         std::string line;
@@ -60,9 +91,13 @@ void resolve_user(const std::string& spec, User& user) {
             std::stringstream ss(line);
             std::string f[4];
             for (auto& x : f) std::getline(ss, x, ':');
-            if (f[0] == name && all_digits(f[2]) && all_digits(f[3])) {
-                user.uid = static_cast<uint32_t>(std::stoul(f[2]));
-                if (!gid_given) user.gid = static_cast<uint32_t>(std::stoul(f[3]));
+            if (f[0] != name) continue;
+            std::string what = "--user " + quote(name) + ":";
+            auto uid = id_field(f[2], what + " uid", "/etc/passwd");
+            auto gid = id_field(f[3], what + " gid", "/etc/passwd");
+            if (uid && gid) {
+                user.uid = *uid;
+                if (!gid_given) user.gid = *gid;
                 found = true;
                 break;
             }
@@ -74,8 +109,8 @@ void resolve_user(const std::string& spec, User& user) {
         user.gid = user.uid == 0 ? 0 : user.gid;
         return;
     }
-    if (all_digits(group)) {
-        user.gid = static_cast<uint32_t>(std::stoul(group));
+    if (auto gid = numeric_id(group)) {
+        user.gid = *gid;
         return;
     }
     std::ifstream in("/etc/group");
@@ -84,8 +119,9 @@ void resolve_user(const std::string& spec, User& user) {
         std::stringstream ss(line);
         std::string f[3];
         for (auto& x : f) std::getline(ss, x, ':');
-        if (f[0] == group && all_digits(f[2])) {
-            user.gid = static_cast<uint32_t>(std::stoul(f[2]));
+        if (f[0] != group) continue;
+        if (auto gid = id_field(f[2], "--user " + quote(spec) + ": gid", "/etc/group")) {
+            user.gid = *gid;
             return;
         }
     }
@@ -127,6 +163,7 @@ int Runtime::exec(const ExecOptions& opts) {
         throw Error("cannot exec in container " + quote(opts.id) + ": it is " + status_name(status));
     if (!opts.process_label.empty()) throw Error("--process-label: SELinux is not supported by box on this host");
     if (!opts.apparmor.empty()) throw Error("--apparmor: AppArmor is not supported by box on this host");
+    check_user_flag(opts);
 
     JsonReader config(st.config, "config.json");
     Process proc;
@@ -242,9 +279,12 @@ int Runtime::exec(const ExecOptions& opts) {
             ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // until execve: the container must not reach us
             if (joined_user && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
                 throw_errno("becoming root in the container's user namespace");
+            if (joined_user) drop_supplementary_groups(!setgroups_denied());
             if (!opts.user.empty()) resolve_user(opts.user, proc.user);
-            // A controlling terminal needs a session of our own.
-            if (proc.terminal && ::setsid() < 0) throw_errno("setsid");
+            // A session of its own, as init has: the caller's controlling terminal must not be
+            // the process's (`echo > /dev/tty` would write on the user's screen); with --tty the
+            // new session gets the container's pty as its controlling terminal.
+            if (::setsid() < 0) throw_errno("setsid");
             if (proc.terminal) setup_terminal(proc, console.get(), relayed);
             console.reset();
             apply_rlimits(proc.rlimits);

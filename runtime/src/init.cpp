@@ -20,6 +20,7 @@
 #include "files.hpp"
 #include "handshake.hpp"
 #include "hooks.hpp"
+#include "identity.hpp"
 #include "mounts.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"
@@ -66,7 +67,13 @@ void run_container_init(const InitContext& ctx) {
                 throw_errno("becoming root in the new user namespace (is uid/gid 0 mapped?)");
         }
         for (const auto& ns : spec.linux.namespaces)
-            if (!ns.path.empty() && ns.type == "user") join_namespace(ns);
+            if (!ns.path.empty() && ns.type == "user") {
+                join_namespace(ns);
+                setgroups_allowed = !setgroups_denied();
+            }
+        // The caller's supplementary groups (a sudo login's group 0) must not open or close
+        // the host's files to the container's root while it mounts: drop them, as runc does.
+        if (spec.linux.find_namespace("user")) drop_supplementary_groups(setgroups_allowed);
         for (const auto& ns : spec.linux.namespaces)
             if (!ns.path.empty() && ns.type != "user" && ns.type != "pid") join_namespace(ns);
         // The cgroup namespace waits until the parent has placed us in the container's cgroup,

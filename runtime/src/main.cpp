@@ -176,7 +176,7 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
         "cwd", po::value<std::string>()->default_value(""), "working directory in the container")(
         "env,e", po::value<std::vector<std::string>>()->composing(), "set an environment variable KEY=value")(
         "user,u", po::value<std::string>()->default_value(""), "UID[:GID] or a user name")(
-        "additional-gids,g", po::value<std::vector<uint32_t>>()->composing(), "additional group id")(
+        "additional-gids,g", po::value<std::vector<int64_t>>()->composing(), "additional group id")(
         "cap,c", po::value<std::vector<std::string>>()->composing(), "add a capability")(
         "no-new-privs", po::bool_switch(), "set no_new_privs")("preserve-fds", po::value<int>()->default_value(0),
                                                                "pass N extra fds (3 .. 3+N-1)")(
@@ -197,7 +197,14 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     o.cwd = p.vm["cwd"].as<std::string>();
     if (p.vm.count("env")) o.env = p.vm["env"].as<std::vector<std::string>>();
     o.user = p.vm["user"].as<std::string>();
-    if (p.vm.count("additional-gids")) o.additional_gids = p.vm["additional-gids"].as<std::vector<uint32_t>>();
+    if (p.vm.count("additional-gids"))
+        for (int64_t gid : p.vm["additional-gids"].as<std::vector<int64_t>>()) {
+            // (uid_t)-1 would mean "unchanged"; runc allows 0-2147483647 too.
+            if (gid < 0 || gid > kMaxUserId)
+                throw UsageError("--additional-gids: " + std::to_string(gid) + " is out of range 0-" +
+                                 std::to_string(kMaxUserId));
+            o.additional_gids.push_back(static_cast<uint32_t>(gid));
+        }
     if (p.vm.count("cap")) o.caps = p.vm["cap"].as<std::vector<std::string>>();
     o.no_new_privs = p.vm["no-new-privs"].as<bool>();
     o.preserve_fds = preserve_fds_of(p);

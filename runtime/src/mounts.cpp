@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -55,6 +56,43 @@ constexpr OptionFlag kFlags[] = {
     {"nolazytime", true, MS_LAZYTIME},
     {"silent", false, MS_SILENT},
     {"loud", true, MS_SILENT},
+    {"acl", false, MS_POSIXACL},
+    {"noacl", true, MS_POSIXACL},
+    {"iversion", false, MS_I_VERSION},
+    {"noiversion", true, MS_I_VERSION},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW},
+    {"defaults", false, 0},
+};
+
+// The recursive options (runc 1.1's list): MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE).
+struct RecursiveOption {
+    const char* name;
+    bool clear;
+    uint64_t attr;
+};
+
+constexpr RecursiveOption kRecursive[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+// The access-time mode is one value (the kernel wants MOUNT_ATTR__ATIME cleared to set it);
+// "not noatime" and "not strictatime" mean the default, relatime; "norelatime" strictatime.
+constexpr std::pair<const char*, uint64_t> kRecursiveAtime[] = {
+    {"rnoatime", MOUNT_ATTR_NOATIME},         {"ratime", MOUNT_ATTR_RELATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME},       {"rnorelatime", MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME}, {"rnostrictatime", MOUNT_ATTR_RELATIME},
 };
 
 constexpr std::pair<const char*, unsigned long> kPropagation[] = {
@@ -171,6 +209,41 @@ void copy_tree(int from, int to, const std::string& what) {
     }
 }
 
+// rro, rnosuid ...: the new mount and every mount below it (an rbind brings the submounts).
+void apply_recursive_options(int rootfd, const Mount& m, const MountOptions& opts, const std::string& what) {
+    if (opts.attr_set == 0 && opts.attr_clr == 0) return;
+    UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
+    mount_attr attr{};
+    attr.attr_set = opts.attr_set;
+    attr.attr_clr = opts.attr_clr;
+    if (::mount_setattr(mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        throw_errno(what + " (recursive options)");
+}
+
+// proc and sysfs go on an ordinary directory of the rootfs, as runc requires: a symlink there
+// would put the container's /proc (which masked and read-only paths rely on) elsewhere.
+UniqueFd ordinary_directory(int rootfd, const Mount& m, size_t index) {
+    std::string dest = m.destination;
+    while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+    size_t slash = dest.rfind('/');
+    std::string leaf = dest.substr(slash + 1);
+    UniqueFd parent = open_in_root(rootfd, slash == 0 ? "/" : dest.substr(0, slash), true, false);
+    std::string what = "mounts[" + std::to_string(index) + "]: filesystem " + quote(m.type) +
+                       " must be mounted on an ordinary directory";
+    struct stat st {};
+    if (leaf.empty() || leaf == "." || leaf == "..") throw Error(what + ", not " + quote(m.destination));
+    if (::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT) throw_errno(what);
+        if (::mkdirat(parent.get(), leaf.c_str(), 0755) < 0 && errno != EEXIST) throw_errno(what);
+    } else if (!S_ISDIR(st.st_mode)) {
+        throw Error(what + ": " + quote(m.destination) + " in the rootfs is " +
+                    (S_ISLNK(st.st_mode) ? "a symlink" : "not a directory"));
+    }
+    UniqueFd dir(::openat(parent.get(), leaf.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) throw_errno(what + ": " + quote(m.destination));
+    return dir;
+}
+
 void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ctx) {
     std::string what = "mounts[" + std::to_string(index) + "]: mounting " + (m.type.empty() ? "bind" : m.type) +
                        " on " + quote(m.destination);
@@ -181,6 +254,7 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
     bool bind = opts.bind || m.type == "bind";
     if (m.type == "cgroup" || m.type == "cgroup2") {
         mount_cgroups(rootfd, m, opts, ctx, what);
+        apply_recursive_options(rootfd, m, opts, what);
         return;
     }
     if (bind) {
@@ -200,12 +274,14 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
             if (ctx.in_user_namespace) flags |= locked_flags(source) & ~MS_RDONLY;
             do_mount(nullptr, fd_path(mounted.get()), nullptr, flags, nullptr, what + " (remount)");
         }
+        apply_recursive_options(rootfd, m, opts, what);
         if (opts.propagation)
             do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
         return;
     }
     if (m.type.empty()) throw config_error("type", "required for a mount that is not a bind mount");
-    UniqueFd target = open_in_root(rootfd, m.destination, true, false);
+    UniqueFd target = (m.type == "proc" || m.type == "sysfs") ? ordinary_directory(rootfd, m, index)
+                                                              : open_in_root(rootfd, m.destination, true, false);
     std::string source = m.source.empty() ? m.type : m.source;
     UniqueFd covered;
     if (opts.copy_up) {
@@ -245,6 +321,7 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         if (!mounted) throw_errno(what + " (tmpcopyup)");
         copy_tree(covered.get(), mounted.get(), what + " (tmpcopyup)");
     }
+    apply_recursive_options(rootfd, m, opts, what);
     if (opts.propagation) {
         UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
         do_mount(nullptr, fd_path(mounted.get()), nullptr, opts.propagation, nullptr, what + " (propagation)");
@@ -282,6 +359,18 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
                 out.propagation = flag;
                 known = true;
             }
+        for (const auto& r : kRecursive)
+            if (o == r.name) {
+                (r.clear ? out.attr_clr : out.attr_set) |= r.attr;
+                (r.clear ? out.attr_set : out.attr_clr) &= ~r.attr;
+                known = true;
+            }
+        for (const auto& [name, attr] : kRecursiveAtime)
+            if (o == name) {
+                out.attr_set = (out.attr_set & ~MOUNT_ATTR__ATIME) | attr;
+                out.attr_clr |= MOUNT_ATTR__ATIME;
+                known = true;
+            }
         if (o == "bind") out.bind = known = true;
         if (o == "tmpcopyup") out.copy_up = known = true;
         if (o == "rbind") out.bind = out.recursive = known = true;
@@ -291,12 +380,26 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
 }
 
 std::vector<std::string> known_mount_options() {
-    std::vector<std::string> out;
+    std::vector<std::string> out = {"bind", "rbind", "tmpcopyup"};
     for (const auto& f : kFlags) out.emplace_back(f.name);
     for (const auto& [name, flag] : kPropagation) out.emplace_back(name);
-    out.emplace_back("bind");
-    out.emplace_back("rbind");
+    for (const auto& r : kRecursive) out.emplace_back(r.name);
+    for (const auto& [name, attr] : kRecursiveAtime) out.emplace_back(name);
+    std::sort(out.begin(), out.end());
     return out;
+}
+
+void validate_mount_options(const std::vector<Mount>& mounts) {
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        const Mount& m = mounts[i];
+        MountOptions opts = parse_mount_options(m.options);
+        // Other filesystems get the rest as their data, and the kernel refuses what they do not know.
+        if (!opts.bind && m.type != "bind" && m.type != "cgroup" && m.type != "cgroup2") continue;
+        for (size_t j = 0; j < m.options.size(); ++j)
+            if (!m.options[j].empty() && !parse_mount_options({m.options[j]}).data.empty())
+                throw Error("config.json: mounts[" + std::to_string(i) + "].options[" + std::to_string(j) +
+                            "]: unknown mount option " + quote(m.options[j]) + " (see box features)");
+    }
 }
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
@@ -402,8 +505,11 @@ void finish_rootfs(const Spec& spec) {
     if ((!spec.linux.readonly_paths.empty() || !spec.linux.masked_paths.empty()) && ::access("/proc/self/fd", F_OK) < 0)
         throw Error(std::string("linux.") + (spec.linux.masked_paths.empty() ? "readonlyPaths" : "maskedPaths") +
                     ": box needs a proc mount at /proc in the container to apply them (mounts has none)");
+    // A symlink is followed, inside the root (as runc does after pivot_root): its target is
+    // what gets protected.
+    const uint64_t in_root = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     for (const auto& p : spec.linux.readonly_paths) {
-        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC, in_root);
         if (fd < 0) {
             if (errno == ENOENT) continue;
             throw_errno("linux.readonlyPaths: " + quote(p));
@@ -411,12 +517,12 @@ void finish_rootfs(const Spec& spec) {
         UniqueFd target(fd);
         do_mount(fd_path(target.get()).c_str(), fd_path(target.get()), nullptr, MS_BIND | MS_REC, nullptr,
                  "linux.readonlyPaths: " + quote(p));
-        UniqueFd mounted(
-            sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+        UniqueFd mounted(sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC, in_root));
+        if (!mounted) throw_errno("linux.readonlyPaths: " + quote(p));
         remount_readonly(fd_path(mounted.get()), MS_REC);
     }
     for (const auto& p : spec.linux.masked_paths) {
-        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        int fd = sys_openat2(rootfd.get(), p, O_PATH | O_CLOEXEC, in_root);
         if (fd < 0) {
             if (errno == ENOENT) continue;
             throw_errno("linux.maskedPaths: " + quote(p));
@@ -424,7 +530,6 @@ void finish_rootfs(const Spec& spec) {
         UniqueFd target(fd);
         struct stat st {};
         if (::fstat(target.get(), &st) < 0) throw_errno("linux.maskedPaths: " + quote(p));
-        if (S_ISLNK(st.st_mode)) continue;  // a symlink is never followed, so nothing behind it is exposed
         if (S_ISDIR(st.st_mode)) {
             do_mount("tmpfs", fd_path(target.get()), "tmpfs", MS_RDONLY, "size=0k,mode=0555",
                      "linux.maskedPaths: " + quote(p));

@@ -1,6 +1,7 @@
 // The container's filesystem: config.json mounts, resolved inside the rootfs without
 // following symlinks out of it, then pivot_root, then the paths masked or made read-only.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,11 +16,17 @@ struct MountOptions {
     unsigned long propagation = 0;  // MS_PRIVATE/SHARED/SLAVE/UNBINDABLE (| MS_REC)
     bool bind = false;
     bool recursive = false;
-    bool copy_up = false;  // tmpcopyup: fill a new tmpfs with what it covers
-    std::string data;      // filesystem-specific options, comma separated
+    bool copy_up = false;   // tmpcopyup: fill a new tmpfs with what it covers
+    uint64_t attr_set = 0;  // MOUNT_ATTR_* of the recursive options (rro, rnosuid ...), applied
+    uint64_t attr_clr = 0;  // with mount_setattr(AT_RECURSIVE) to the mount and all below it
+    std::string data;       // filesystem-specific options, comma separated
 };
 MountOptions parse_mount_options(const std::vector<std::string>& options);
+// The options box knows (what `box features` lists as mountOptions), sorted.
 std::vector<std::string> known_mount_options();
+// Rejects what box would otherwise ignore: options a bind or cgroup mount cannot take (they
+// have no filesystem data for the kernel to check), naming mounts[i].options and the option.
+void validate_mount_options(const std::vector<Mount>& mounts);
 
 // Opens path (relative to, and never escaping, root) as O_PATH; creates missing parents and,
 // when create is set, the leaf (a directory, or an empty file when leaf_is_file).

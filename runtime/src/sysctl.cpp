@@ -1,5 +1,7 @@
 #include "sysctl.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "error.hpp"
@@ -8,9 +10,16 @@
 namespace box {
 namespace {
 
-bool owns_new(const Linux& linux, const char* type) {
-    const Namespace* ns = linux.find_namespace(type);
-    return ns != nullptr;
+// The container has its own namespace of TYPE: a new one, or one joined by path that is not
+// the runtime's own (joining /proc/1/ns/net would let the config change the host's values).
+bool owns(const Namespace* ns, const char* type) {
+    if (ns == nullptr) return false;
+    if (ns->path.empty()) return true;
+    struct stat joined {
+    }, own{};
+    std::string self = std::string("/proc/self/ns/") + namespace_proc_name(type);
+    if (::stat(ns->path.c_str(), &joined) < 0 || ::stat(self.c_str(), &own) < 0) return false;
+    return joined.st_dev != own.st_dev || joined.st_ino != own.st_ino;
 }
 
 }  // namespace
@@ -24,19 +33,26 @@ void validate_sysctls(const Linux& linux) {
         // (the prefix is built here, not in the lambda: clang cannot capture a structured binding)
         std::string prefix = "config.json: linux.sysctl: " + quote(key) + " ";
         auto refused = [&](const std::string& why) { return Error(prefix + why); };
+        auto require = [&](const char* type, const char* name) {
+            const Namespace* ns = linux.find_namespace(type);
+            if (owns(ns, type)) return;
+            if (ns == nullptr) throw refused(std::string("needs ") + name + " namespace");
+            throw refused(std::string("needs ") + name + " namespace of its own: " + quote(ns->path) +
+                          " is the runtime's own (the host's)");
+        };
         if (k.empty() || k.find("..") != std::string::npos || k.front() == '.' || k.back() == '.')
             throw refused("is not a valid sysctl name");
         bool ipc = std::find(std::begin(kIpc), std::end(kIpc), k) != std::end(kIpc) || k.rfind("fs.mqueue.", 0) == 0;
         if (ipc) {
-            if (!owns_new(linux, "ipc")) throw refused("needs an ipc namespace");
+            require("ipc", "an ipc");
             continue;
         }
         if (k.rfind("net.", 0) == 0) {
-            if (!owns_new(linux, "network")) throw refused("needs a network namespace");
+            require("network", "a network");
             continue;
         }
         if (k == "kernel.hostname" || k == "kernel.domainname") {
-            if (!owns_new(linux, "uts")) throw refused("needs a uts namespace");
+            require("uts", "a uts");
             continue;
         }
         throw refused("is not namespaced and would change the host");

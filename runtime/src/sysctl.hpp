@@ -4,7 +4,8 @@
 
 namespace box {
 
-// Throws naming the key when it is not namespaced or its namespace is shared with the host.
+// Throws naming the key when it is not namespaced or its namespace is not the container's own
+// (none, or one joined by path that is the runtime's).
 void validate_sysctls(const Linux& linux);
 // Writes each key under /proc/sys (inside the container, after pivot_root).
 void apply_sysctls(const std::map<std::string, std::string>& sysctl);

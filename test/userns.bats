@@ -187,7 +187,7 @@ create_fails() {
 	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
 	set_args sh -c 'grep -E "^(Uid|Groups):" /proc/self/status'
 	record_ids run "$CID"
-	run --separate-stderr setpriv --groups 0 "$BOX_BIN" --root "$BOX_ROOT" run --bundle "$BUNDLE" "$CID"
+	run setpriv --groups 0 "$BOX_BIN" --root "$BOX_ROOT" run --bundle "$BUNDLE" "$CID"
 	assert_success
 	assert_line --regexp '^Uid:[[:space:]]+0[[:space:]]'
 	assert_line --regexp '^Groups:[[:space:]]*$'

@@ -674,14 +674,14 @@ box_in_own_uts() {
 	for flags in "--user 4294967295" "--user 0:4294967295" "--user 2147483648:0" "-u 99999999999999999999"; do
 		# shellcheck disable=SC2086 # the flag and its value are two words
 		run --separate-stderr box exec $flags "$CID" id
-		assert_box_error -2 "is out of range 0-2147483647"
+		assert_box_error -255 "is out of range 0-2147483647"
 	done
 	assert_equal "${stderr_lines[0]}" 'box: --user: uid "99999999999999999999" is out of range 0-2147483647'
 	for flags in "--additional-gids 4294967295" "-g -1" "-g 10 -g 2147483648"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr box exec $flags "$CID" id
-		assert_box_error -2 "--additional-gids: "
-		assert_box_error -2 " is out of range 0-2147483647"
+		assert_box_error -255 "--additional-gids: "
+		assert_box_error -255 " is out of range 0-2147483647"
 	done
 	assert_unchanged_and_nothing_left
 }
@@ -690,7 +690,7 @@ box_in_own_uts() {
 	echo 'huge:x:4294967295:0:huge:/:/bin/sh' >>"$BUNDLE/rootfs/etc/passwd"
 	start_and_snapshot
 	run --separate-stderr box exec --user huge "$CID" id
-	assert_box_error "--user \"huge\": uid \"4294967295\" in the container's /etc/passwd is out of range 0-2147483647"
+	assert_box_error -255 "--user \"huge\": uid \"4294967295\" in the container's /etc/passwd is out of range 0-2147483647"
 	assert_unchanged_and_nothing_left
 }
 
@@ -699,7 +699,7 @@ box_in_own_uts() {
 	local f="$BATS_TEST_TMPDIR/process.json"
 	echo '{"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}' >"$f"
 	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error "$f: user.uid: must be in range 0-2147483647, got 4294967295"
+	assert_box_error -255 "$f: user.uid: must be in range 0-2147483647, got 4294967295"
 	assert_unchanged_and_nothing_left
 }
 

@@ -197,14 +197,6 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     o.cwd = p.vm["cwd"].as<std::string>();
     if (p.vm.count("env")) o.env = p.vm["env"].as<std::vector<std::string>>();
     o.user = p.vm["user"].as<std::string>();
-    if (p.vm.count("additional-gids"))
-        for (int64_t gid : p.vm["additional-gids"].as<std::vector<int64_t>>()) {
-            // (uid_t)-1 would mean "unchanged"; runc allows 0-2147483647 too.
-            if (gid < 0 || gid > kMaxUserId)
-                throw UsageError("--additional-gids: " + std::to_string(gid) + " is out of range 0-" +
-                                 std::to_string(kMaxUserId));
-            o.additional_gids.push_back(static_cast<uint32_t>(gid));
-        }
     if (p.vm.count("cap")) o.caps = p.vm["cap"].as<std::vector<std::string>>();
     o.no_new_privs = p.vm["no-new-privs"].as<bool>();
     o.preserve_fds = preserve_fds_of(p);
@@ -214,6 +206,14 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     // As runc: an exec that fails before the program runs exits 255, so that no status of the
     // program itself can be mistaken for it.
     try {
+        if (p.vm.count("additional-gids"))
+            for (int64_t gid : p.vm["additional-gids"].as<std::vector<int64_t>>()) {
+                // (uid_t)-1 would mean "unchanged"; runc allows 0-2147483647 too.
+                if (gid < 0 || gid > kMaxUserId)
+                    throw UsageError("--additional-gids: " + std::to_string(gid) + " is out of range 0-" +
+                                     std::to_string(kMaxUserId));
+                o.additional_gids.push_back(static_cast<uint32_t>(gid));
+            }
         return rt.exec(o);
     } catch (const std::exception& e) {
         log::error(e.what());

@@ -245,6 +245,16 @@ JSON
 	create_fails "config.json: linux.cgroupsPath \"/box/../escape-$CID\": must not contain \"..\""
 }
 
+@test "--systemd-cgroup on a host without systemd: names what is missing" {
+	[[ ! -d /run/systemd/system ]] || skip "requires a host without systemd (no /run/systemd/system)"
+	run --separate-stderr box --systemd-cgroup create --bundle "$BUNDLE" "$CID"
+	assert_box_error '--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), cannot use the systemd cgroup driver'
+	assert_nothing_left
+	run --separate-stderr box --systemd-cgroup run --bundle "$BUNDLE" "$CID"
+	assert_box_error '--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), cannot use the systemd cgroup driver'
+	assert_nothing_left
+}
+
 @test "linux.rootfsPropagation: unknown propagation" {
 	update_config '.linux.rootfsPropagation = "sideways"'
 	create_fails 'config.json: linux.rootfsPropagation: unknown propagation "sideways"'

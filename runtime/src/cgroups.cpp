@@ -152,8 +152,14 @@ std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const
     auto refused = [&](const std::string& why) {
         return Error("config.json: linux.cgroupsPath " + quote(cgroups_path) + ": " + why);
     };
+    // systemd marks itself running with /run/systemd/system (sd_booted(3)); runc checks the same.
+    bool systemd_running = ::access("/run/systemd/system", F_OK) == 0;
+    if (systemd && !systemd_running)
+        throw Error(
+            "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), "
+            "cannot use the systemd cgroup driver");
     if (systemd || (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')) {
-        if (::access("/run/systemd/system", F_OK) != 0)
+        if (!systemd_running)
             throw refused("the systemd form slice:prefix:name needs systemd, which is not running on this host");
         throw refused("the systemd cgroup driver is not supported yet");
     }

@@ -15,7 +15,7 @@ CMD        ?= echo hello from box; uname -a; id; cat /etc/os-release | head -1
 
 # Files checked by `make lint`. Bats files are checked as bash.
 LINT_SH   := $(wildcard hack/*.sh) $(wildcard .ci/run) $(wildcard runtime/tools/*.sh) runtime/tools/box.bash-completion
-LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*.bash)
+LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*/*.bats) $(wildcard test/*.bash)
 
 # make install: where, as packagers expect (runc installs to $(PREFIX)/sbin too).
 PREFIX      ?= /usr/local
@@ -76,6 +76,11 @@ test-rootless: deps build rootfs
 # podman and containerd driving box (installs them from Debian as root); docs/engines.md
 test-engines: deps build rootfs
 	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-engines.sh
+
+# The systemd cgroup driver against a real systemd (booted by box where PID 1
+# is not systemd; hack/systemd-host.sh); README "The systemd cgroup driver"
+test-systemd: deps build rootfs
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-systemd.sh
 
 # Run one container from the test rootfs: make run CMD='ls -l /'
 run: deps build rootfs

@@ -20,6 +20,8 @@
 #   SYSTEMD_HOST_CACHE    where the debootstrapped rootfs is kept
 #                         (default: /var/cache/box/systemd-host)
 #   SYSTEMD_HOST_DIR      the running host's files: overlay, bundle, box --root
+#                         (its cgroup is /box/$(basename SYSTEMD_HOST_DIR), so
+#                         hosts with different dirs do not share one)
 #                         (default: /var/tmp/box-systemd-host)
 #   SYSTEMD_HOST_MIRROR   Debian mirror for debootstrap (default: the first
 #                         deb.debian.org-style URI in apt's sources, else
@@ -35,6 +37,7 @@ ROOTFS=${ROOTFS:-$REPO/rootfs/rootfs}
 CACHE=${SYSTEMD_HOST_CACHE:-/var/cache/box/systemd-host}
 DIR=${SYSTEMD_HOST_DIR:-/var/tmp/box-systemd-host}
 ID=systemd-host
+CGROUP="box/$(basename "$DIR")"
 SUITE=bookworm
 # What the tests run inside: systemd and D-Bus, the engines that drive box
 # there, and runc as their baseline.
@@ -117,9 +120,10 @@ host_caps() {
 write_config() {
   local bundle=$1 caps
   caps=$(host_caps | jq -R . | jq -s .)
+  rm -f "$bundle/config.json"
   "$BOX_BIN" spec --bundle "$bundle"
   jq --argjson caps "$caps" --arg box "$BOX_BIN" --arg bindir "$(dirname "$BOX_BIN")" \
-    --arg rootfs "$ROOTFS" --arg data "$DIR/data" '
+    --arg rootfs "$ROOTFS" --arg data "$DIR/data" --arg cgroup "/$CGROUP" '
     .process.args = ["/sbin/init"]
     | .process.terminal = false
     | .process.env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=box"]
@@ -128,6 +132,7 @@ write_config() {
     | .process.rlimits = []
     | .root = {path: "rootfs", readonly: false}
     | .hostname = "systemd-host"
+    | .linux.cgroupsPath = $cgroup
     | .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "ipc"}, {type: "uts"},
                            {type: "network"}, {type: "cgroup"}]
     | .linux.maskedPaths = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"]
@@ -170,6 +175,17 @@ unmount_overlay() {
   rm -rf "$DIR/upper" "$DIR/work"
 }
 
+# A box that does not yet remove the cgroups systemd made inside the host's
+# own (test/systemd's last test says whether it does) leaves them behind on
+# down, and a new host could not join them: they are empty and ours, remove
+# them deepest first.
+remove_stale_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/*/"$CGROUP" /sys/fs/cgroup/"$CGROUP"; do
+    [[ ! -d "$d" ]] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+
 host_exec() {
   box exec --env TERM="${TERM:-dumb}" "$ID" "$@"
 }
@@ -185,6 +201,7 @@ up() {
     *) die "a container $ID is $st under $DIR/state: run $0 down first" ;;
   esac
   make_rootfs
+  remove_stale_cgroups
   mount_overlay
   write_config "$DIR/bundle"
   log "booting systemd with $BOX_BIN"

@@ -144,21 +144,6 @@ wait_pm_status() {
 		fail "container $1 did not reach $2 (last: $(pm inspect -f '{{.State.Status}}' "$1" 2>&1))"
 }
 
-# freezer_state PID: FROZEN or THAWED, from the cgroup v1 freezer of PID or
-# cgroup.freeze on cgroup v2.
-freezer_state() {
-	local path
-	path=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$1/cgroup")
-	if [[ -n "$path" ]]; then
-		cat "/sys/fs/cgroup/freezer$path/freezer.state"
-		return
-	fi
-	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
-	local f=/sys/fs/cgroup$path/cgroup.freeze
-	[[ -f /sys/fs/cgroup/cgroup.controllers ]] || f=/sys/fs/cgroup/unified$path/cgroup.freeze
-	[[ "$(cat "$f")" == 1 ]] && echo FROZEN || echo THAWED
-}
-
 # runtime_state_dirs ID: the runtime's state directory for ID under the
 # default roots of box, runc and crun (as root), if it exists.
 runtime_state_dirs() {

@@ -683,6 +683,21 @@ known_failure() {
 # Misc
 # ---------------------------------------------------------------------------
 
+# freezer_state PID: FROZEN or THAWED, from the cgroup v1 freezer of PID or
+# cgroup.freeze on cgroup v2.
+freezer_state() {
+	local path
+	path=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$1/cgroup")
+	if [[ -n "$path" ]]; then
+		cat "/sys/fs/cgroup/freezer$path/freezer.state"
+		return
+	fi
+	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
+	local f=/sys/fs/cgroup$path/cgroup.freeze
+	[[ -f /sys/fs/cgroup/cgroup.controllers ]] || f=/sys/fs/cgroup/unified$path/cgroup.freeze
+	[[ "$(cat "$f")" == 1 ]] && echo FROZEN || echo THAWED
+}
+
 # ns_inode PID|self TYPE: prints "type:[inode]" of a namespace.
 ns_of() {
 	readlink "/proc/$1/ns/$2"

@@ -73,7 +73,8 @@ test-unit: build
 test-rootless: deps build rootfs
 	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) BOX_ROOTLESS_ONLY=1 hack/test.sh
 
-# podman and containerd driving box (installs them from Debian as root); docs/engines.md
+# Docker, podman (root and rootless) and containerd driving runc, then box
+# (installs them from Debian as root); docs/engines.md
 test-engines: deps build rootfs
 	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-engines.sh
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Run box under real engines: test/engines.bats with podman (through conmon)
-# and containerd (runc shim), installing them from Debian/Ubuntu packages
-# first when running as root and they are missing.
+# Run box under real engines: test/engines.bats (podman through conmon,
+# containerd's runc shim), test/engines-docker.bats (a private dockerd) and
+# test/engines-rootless.bats (podman as an unprivileged user), installing the
+# engines from Debian/Ubuntu packages first when running as root and they are
+# missing, and preparing the rootless user (hack/rootless-user.sh).
 #
-# Usage: hack/test-engines.sh [--runc] [--no-install] [BATS_ARGS...]
-#   --runc        also run the whole file with runc as the engines' runtime
-#                 first (the engines' own baseline on this host)
+# Usage: hack/test-engines.sh [--no-runc] [--no-install] [BATS_ARGS...]
+#   First runs every file with runc as the engines' runtime (the engines' own
+#   baseline on this host), then with box.
+#   --no-runc     only the run with box (--runc, the old opt-in, is accepted)
 #   --no-install  do not apt-get install anything
 # Environment: BUILD_DIR, ROOTFS_DIR (as for make), BOX_BIN, ROOTFS (as for
 #   the rest of the suite), BOX_ENGINE_TIMEOUT (seconds per engine command,
@@ -24,11 +27,12 @@ ROOTFS=${ROOTFS:-$ROOTFS_DIR/rootfs}
 [[ "$ROOTFS" == /* ]] || ROOTFS=$PWD/$ROOTFS
 export BOX_BIN ROOTFS
 
-with_runc=0 install=1
+with_runc=1 install=1
 args=()
 for a in "$@"; do
   case "$a" in
     --runc) with_runc=1 ;;
+    --no-runc) with_runc=0 ;;
     --no-install) install=0 ;;
     *) args+=("$a") ;;
   esac
@@ -40,7 +44,8 @@ note() { echo "test-engines: $*" >&2; }
 declare -A pkg_of=(
   [podman]=podman [conmon]=conmon [containerd]=containerd [ctr]=containerd
   [containerd-shim-runc-v2]=containerd [runc]=runc [script]=bsdutils
-  [bats]=bats [jq]=jq
+  [dockerd]=docker.io [docker-init]=docker.io [catatonit]=catatonit
+  [newuidmap]=uidmap [bats]=bats [jq]=jq
 )
 missing=()
 for cmd in "${!pkg_of[@]}"; do
@@ -65,16 +70,20 @@ fi
 [[ -x "$BOX_BIN" ]] || { note "no box binary at $BOX_BIN (run make)"; exit 1; }
 [[ -x "$ROOTFS/bin/sh" ]] || { note "no rootfs at $ROOTFS (run make rootfs)"; exit 1; }
 
-for v in podman containerd; do
-  command -v "$v" >/dev/null && note "$("$v" --version 2>&1 | head -n1)"
+for v in podman containerd dockerd; do
+  if command -v "$v" >/dev/null; then note "$("$v" --version 2>&1 | head -n1)"; fi
 done
+if [[ $(id -u) -eq 0 ]] && ! "$REPO/hack/rootless-user.sh" "$BOX_BIN" "$ROOTFS" >/dev/null; then
+  note "the rootless user is not ready (see above): the rootless podman tests will fail"
+fi
+files=(test/engines.bats test/engines-docker.bats test/engines-rootless.bats)
 
 rc=0
 cd "$REPO"
 if [[ $with_runc == 1 ]]; then
   note "baseline: the engines with runc"
-  BOX_TEST_ENGINES=1 BOX_ENGINE_RUNTIME=runc bats "${args[@]}" test/engines.bats || rc=$?
+  BOX_TEST_ENGINES=1 BOX_ENGINE_RUNTIME=runc bats "${args[@]}" "${files[@]}" || rc=$?
 fi
 note "the engines with $BOX_BIN"
-BOX_TEST_ENGINES=1 bats "${args[@]}" test/engines.bats || rc=$?
+BOX_TEST_ENGINES=1 bats "${args[@]}" "${files[@]}" || rc=$?
 exit "$rc"

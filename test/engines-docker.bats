@@ -15,7 +15,8 @@
 # it is always given --containerd), and dockerd with its own --data-root,
 # --exec-root, socket, pidfile, key file, cgroup parent (/boxtest-docker-PID)
 # and no iptables or bridge. The runtime keeps its state under
-# EXEC_ROOT/runtime-NAME/moby (the shim's --root). After each test, teardown
+# EXEC_ROOT/runtime-runc/moby (the shim's --root; dockerd 20.10 gives every
+# runtime runc's). After each test, teardown
 # removes the test's containers and fails the test if the runtime left a
 # state directory, a shim, a mount or a cgroup for one of them; the last test
 # checks that nothing at all is left.
@@ -235,7 +236,7 @@ setup_file() {
 	DK_SOCK="$DK_SOCK_DIR/docker.sock"
 	CTD_SOCK="$DK_SOCK_DIR/containerd.sock"
 	DK_CGPARENT="boxtest-docker-$$"
-	DK_RT_ROOT="$DK_DIR/exec/runtime-$DK_RT/moby"
+	DK_RT_ROOT="$DK_DIR/exec/runtime-runc/moby"
 	# dockerd creates /run/docker/plugins whatever its --exec-root, the shims
 	# /run/containerd/s: remove them at the end if they were not there before
 	DK_NEW_RUN_DIRS=""

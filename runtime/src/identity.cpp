@@ -6,17 +6,11 @@
 #include <unistd.h>
 
 #include "error.hpp"
-#include "files.hpp"
 
 namespace box {
 
 void drop_supplementary_groups(bool setgroups_allowed) {
     if (setgroups_allowed && ::setgroups(0, nullptr) < 0) throw_errno("dropping supplementary groups");
-}
-
-bool setgroups_denied() {
-    std::string v;
-    return try_read_file("/proc/self/setgroups", v) && v.rfind("deny", 0) == 0;
 }
 
 void apply_user(const User& user, bool setgroups_allowed) {

@@ -7,8 +7,6 @@ namespace box {
 // In a user namespace, as soon as the process is in it: no supplementary groups (when the
 // namespace allows setgroups).
 void drop_supplementary_groups(bool setgroups_allowed);
-// Whether /proc/self/setgroups of our user namespace says "deny".
-bool setgroups_denied();
 
 // setgroups, setgid, setuid (keeping capabilities for apply_capability_sets), umask.
 void apply_user(const User& user, bool setgroups_allowed);

@@ -1,5 +1,6 @@
 #include "cgroups.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -77,6 +78,20 @@ void inherit_cpuset(const std::string& dir) {
         if (!try_read_file(dir + "/" + f, cur) || cur.find_first_not_of(" \n") != std::string::npos) continue;
         std::string p;
         if (try_read_file(parent + "/" + f, p)) write_cg(dir, f, p);
+    }
+}
+
+// v2: delegates the parent's controllers so that a child can use them (as runc does).
+void enable_controllers(const std::string& dir) {
+    std::string avail;
+    if (!try_read_file(dir + "/cgroup.controllers", avail)) return;
+    std::istringstream cs(avail);
+    std::string c, enable;
+    while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
+    if (enable.empty()) return;
+    try {
+        write_cg(dir, "cgroup.subtree_control", enable);
+    } catch (const Error&) {
     }
 }
 
@@ -170,17 +185,22 @@ std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const
     while (std::getline(ss, part, '/'))
         if (part == ".." || part == ".") throw refused("must not contain \"..\" or \".\"");
     while (p.size() > 1 && p.back() == '/') p.pop_back();
+    // The root holds every process of the host: box would join it and could never remove it.
+    if (p.find_first_not_of('/') == std::string::npos)
+        throw refused("names the root of the cgroup hierarchy; give the container a cgroup of its own");
     return p;
 }
 
-std::vector<std::string> ContainerCgroup::create(const std::string& path, const std::optional<Resources>& resources) {
-    std::vector<std::string> created;  // leaf directories
-    std::vector<std::string> made;     // every directory we made, to undo on failure
+CgroupPlacement ContainerCgroup::create(const std::string& path, const std::optional<Resources>& resources) {
+    CgroupPlacement out;
+    std::vector<std::string> made;  // every directory we made, to undo on failure
+    bool warned = false;
     if (resources) check_controllers(*resources, cgroup_hierarchies());
     try {
         for (const auto& h : cgroup_hierarchies()) {
             std::string rel = path[0] == '/' ? path : own_path(h) + "/" + path;
-            std::string dir = h.mountpoint + (rel == "/" ? "" : rel);
+            std::string dir = h.mountpoint + rel;
+            bool leaf_made = false;
             // Walk down from the mount point so that each level is prepared (cpuset, v2 controllers).
             // A level may vanish under us (a concurrent delete removes an empty /box): walk again.
             for (int attempt = 0;; ++attempt) {
@@ -190,23 +210,10 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
                 bool vanished = false;
                 while (std::getline(ss, part, '/')) {
                     if (part.empty()) continue;
-                    if (h.v2) {
-                        // Delegate the parent's controllers so the child can use them.
-                        std::string avail;
-                        if (try_read_file(cur + "/cgroup.controllers", avail)) {
-                            std::istringstream cs(avail);
-                            std::string c, enable;
-                            while (cs >> c) enable += (enable.empty() ? "+" : " +") + c;
-                            if (!enable.empty()) {
-                                try {
-                                    write_cg(cur, "cgroup.subtree_control", enable);
-                                } catch (const Error&) {
-                                }
-                            }
-                        }
-                    }
+                    if (h.v2) enable_controllers(cur);
                     cur += "/" + part;
-                    if (::mkdir(cur.c_str(), 0755) == 0) {
+                    leaf_made = ::mkdir(cur.c_str(), 0755) == 0;
+                    if (leaf_made) {
                         made.push_back(cur);
                     } else if (errno == ENOENT && attempt < 5) {
                         vanished = true;
@@ -215,46 +222,49 @@ std::vector<std::string> ContainerCgroup::create(const std::string& path, const 
                         throw_errno("creating cgroup " + cur);
                     }
                     // Also when the level exists: a concurrent create may have made it and not yet
-                    // filled it in, and an empty cpuset takes no process.
+                    // filled it in, and an empty cpuset takes no process (so none is affected).
                     if (has(h.controllers, "cpuset") && !h.v2) inherit_cpuset(cur);
                 }
                 if (!vanished) break;
             }
-            created.push_back(dir);
+            out.dirs.push_back(dir);
+            if (leaf_made) out.created.push_back(dir);
             if (frozen_dir(dir))
                 throw Error("linux.cgroupsPath: container's cgroup " + dir + " is frozen: thaw it first");
-            if (resources) {
-                write_resources(dir, h, cgroup_hierarchies(), *resources);
-                // The device program needs no controller: on a hybrid host it guards the
-                // unified hierarchy too, so the v2 path is exercised here as well.
-                if (h.v2 && !resources->devices.empty() && ::geteuid() == 0)
-                    attach_device_filter(dir, with_default_devices(resources->devices));
+            if (!resources) continue;
+            if (!leaf_made) {
+                // Limits and device rules would bind every process already in there.
+                if (has_limits(*resources))
+                    throw Error("config.json: linux.cgroupsPath " + quote(path) + ": cgroup " + dir +
+                                " already exists, and box writes linux.resources limits only to a cgroup it creates");
+                if (!resources->devices.empty() && !warned)
+                    log::warn("linux.resources.devices: not applied: linux.cgroupsPath " + quote(path) +
+                              " names a cgroup that already exists, and box changes only cgroups it creates");
+                warned = true;
+                continue;
             }
+            write_resources(dir, h, cgroup_hierarchies(), *resources);
+            // The device program needs no controller: on a hybrid host it guards the
+            // unified hierarchy too, so the v2 path is exercised here as well.
+            if (h.v2 && !resources->devices.empty() && ::geteuid() == 0)
+                attach_device_filter(dir, with_default_devices(resources->devices));
         }
     } catch (...) {
         for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
         throw;
     }
     // runc 1.1 goes on with a warning; the processes found there belong to someone else.
-    if (size_t found = cgroup_pids(created).size())
+    if (size_t found = cgroup_pids(out.dirs).size())
         log::warn("container's cgroup is not empty: " + std::to_string(found) + " process(es) found");
-    return created;
-}
-
-std::vector<std::string> ContainerCgroup::planned_dirs(const std::string& path) {
-    std::vector<std::string> out;
-    for (const auto& h : cgroup_hierarchies()) {
-        std::string rel = path[0] == '/' ? path : own_path(h) + "/" + path;
-        out.push_back(h.mountpoint + (rel == "/" ? "" : rel));
-    }
     return out;
 }
 
-std::vector<std::string> ContainerCgroup::existing_dirs(const std::string& path) {
-    std::vector<std::string> out;
+CgroupPlacement ContainerCgroup::plan(const std::string& path) {
+    CgroupPlacement out;
     for (const auto& h : cgroup_hierarchies()) {
-        std::string dir = h.mountpoint + path;
-        if (::access(dir.c_str(), F_OK) == 0) out.push_back(dir);
+        std::string dir = h.mountpoint + (path[0] == '/' ? path : own_path(h) + "/" + path);
+        out.dirs.push_back(dir);
+        if (::access(dir.c_str(), F_OK) != 0) out.created.push_back(dir);
     }
     return out;
 }
@@ -350,28 +360,90 @@ void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen) {
     if (!any) throw Error("no freezer: neither the v1 freezer controller nor cgroup.freeze is available");
 }
 
-void cgroup_destroy(const std::vector<std::string>& dirs) {
-    for (const auto& dir : dirs) {
-        for (int attempt = 0; attempt < 200; ++attempt) {
-            if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
-            if (errno != EBUSY) {
-                log::warn("removing cgroup " + dir + ": " + std::strerror(errno));
-                break;
-            }
-            // Something is still inside (a process without a pid namespace): thaw and kill it.
-            for (pid_t p : cgroup_pids({dir})) ::kill(p, SIGKILL);
+bool is_below_cgroup_root(const std::string& dir) {
+    const Hierarchy* h = nullptr;
+    auto hs = cgroup_hierarchies();
+    std::string rel = hierarchy_of(dir, hs, &h);
+    if (!h || rel.find_first_not_of('/') == std::string::npos) return false;
+    std::stringstream ss(rel);
+    std::string part;
+    while (std::getline(ss, part, '/'))
+        if (part == "." || part == "..") return false;
+    return true;
+}
+
+namespace {
+
+// dir and every cgroup below it, children before their parents.
+void subtree_deepest_first(const std::string& dir, std::vector<std::string>& out) {
+    if (DIR* d = ::opendir(dir.c_str())) {
+        std::vector<std::string> children;
+        while (dirent* e = ::readdir(d))
+            if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                children.push_back(dir + "/" + e->d_name);
+        ::closedir(d);
+        for (const auto& c : children) subtree_deepest_first(c, out);
+    }
+    out.push_back(dir);
+}
+
+// Removes dir and the cgroups below it, killing what is inside; true when it is gone.
+bool remove_cgroup_tree(const std::string& dir) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return true;
+        if (errno != EBUSY) {
+            log::warn("removing cgroup " + dir + ": " + std::strerror(errno));
+            return false;
+        }
+        // Processes are still inside (no pid namespace, or one not yet reaped), or the container
+        // made cgroups of its own below this one (a nested runtime, systemd): kill, thaw, remove.
+        std::vector<std::string> tree;
+        subtree_deepest_first(dir, tree);
+        for (const auto& d : tree) {
+            for (pid_t p : cgroup_pids({d})) ::kill(p, SIGKILL);
             std::string v;
-            if (try_read_file(dir + "/freezer.state", v) && v.rfind("THAWED", 0) != 0) {
+            if (try_read_file(d + "/freezer.state", v) && v.rfind("THAWED", 0) != 0) {
                 try {
-                    write_cg(dir, "freezer.state", "THAWED");
+                    write_cg(d, "freezer.state", "THAWED");
                 } catch (const Error&) {
                 }
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            if (d != dir) ::rmdir(d.c_str());
         }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    log::warn("removing cgroup " + dir + ": still busy");
+    return false;
+}
+
+}  // namespace
+
+std::vector<pid_t> cgroup_tree_pids(const std::vector<std::string>& dirs) {
+    std::vector<pid_t> out;
+    for (const auto& dir : dirs) {
+        std::vector<std::string> tree;
+        subtree_deepest_first(dir, tree);
+        for (const auto& d : tree)
+            for (pid_t p : cgroup_pids({d}))
+                if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+    return out;
+}
+
+void cgroup_destroy(const std::vector<std::string>& created) {
+    for (const auto& dir : created) {
+        // A recorded directory is never a hierarchy's root, whatever the state file says.
+        if (!is_below_cgroup_root(dir)) {
+            log::warn("not removing " + dir + ": it is not a cgroup below a hierarchy's root");
+            continue;
+        }
+        if (!remove_cgroup_tree(dir)) continue;
         // Remove the default parent (/box) when it has become empty.
-        auto parent = dir.substr(0, dir.rfind('/'));
-        if (parent.size() > 4 && parent.compare(parent.size() - 4, 4, "/box") == 0) ::rmdir(parent.c_str());
+        const Hierarchy* h = nullptr;
+        auto hs = cgroup_hierarchies();
+        std::string rel = hierarchy_of(dir, hs, &h);
+        if (h && rel.rfind("/box/", 0) == 0 && rel.find('/', 5) == std::string::npos)
+            ::rmdir((h->mountpoint + "/box").c_str());
     }
 }
 

@@ -22,26 +22,43 @@ struct Hierarchy {
 // Every mounted hierarchy (v1 controllers, named v1 hierarchies, and the v2 one).
 std::vector<Hierarchy> cgroup_hierarchies();
 
+// Where a container's cgroups are, and which of them box made itself. box signals, freezes,
+// writes limits to and removes only the directories it made: a linux.cgroupsPath that names
+// an existing cgroup is joined, and what else lives there is left alone.
+struct CgroupPlacement {
+    std::vector<std::string> dirs;     // one per hierarchy
+    std::vector<std::string> created;  // those of dirs that box made (empty when it did)
+};
+
 // The cgroup a container lives in, across every hierarchy.
 class ContainerCgroup {
 public:
     // cgroups_path from config.json (absolute, relative to our own cgroup, or empty for /box/ID).
+    // Refuses escapes (".."), a hierarchy's root ("/") and the systemd form.
     static std::string resolve_path(const std::string& cgroups_path, const std::string& id, bool systemd);
 
     // Creates the directories and applies limits; nothing is left behind if this throws.
-    static std::vector<std::string> create(const std::string& path, const std::optional<Resources>& resources);
-    // Where create() will put the container, one directory per hierarchy (nothing is created).
-    static std::vector<std::string> planned_dirs(const std::string& path);
-    // The directories of path that exist, in every hierarchy.
-    static std::vector<std::string> existing_dirs(const std::string& path);
+    // Limits are written only where box made the directory; asking for them in a cgroup
+    // that already exists is an error naming linux.cgroupsPath.
+    static CgroupPlacement create(const std::string& path, const std::optional<Resources>& resources);
+    // Where create() will put the container (nothing is created): created lists the
+    // directories that do not exist yet, i.e. those create() is about to make.
+    static CgroupPlacement plan(const std::string& path);
     // Changes the limits of an existing cgroup, all or nothing.
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
 
+// The processes directly in the first readable of dirs (every hierarchy holds the same ones).
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
+// The processes in dirs and in every cgroup below them.
+std::vector<pid_t> cgroup_tree_pids(const std::vector<std::string>& dirs);
 bool cgroup_is_frozen(const std::vector<std::string>& dirs);
 void cgroup_set_frozen(const std::vector<std::string>& dirs, bool frozen);
-// Kills what is left inside, then removes the directories (deepest first).
-void cgroup_destroy(const std::vector<std::string>& dirs);
+// For the cgroups box created (never others): kills what is inside them and in the cgroups
+// made below them, then removes them all, deepest first. The default parent /box goes too
+// once it is empty.
+void cgroup_destroy(const std::vector<std::string>& created);
+// Whether dir is a directory strictly below a mounted cgroup hierarchy's root.
+bool is_below_cgroup_root(const std::string& dir);
 
 }  // namespace box

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -12,10 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "cgroup_entry.hpp"
 #include "cgroup_resources.hpp"
@@ -100,18 +103,28 @@ UniqueFd connect_console_socket(const std::string& path) {
     return sock;
 }
 
-// Undo for a create that failed half-way: kill init, remove cgroups and the state directory.
+// Undo for a create that failed half-way: kill init, remove the cgroups box made and the
+// state directory, under the container's lock and only while that directory is still the
+// one this create made (a delete --force may have removed it meanwhile, and a new create
+// taken the id: that container is not ours to tear down).
 class CreateRollback {
 public:
-    CreateRollback(const StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+    CreateRollback(const StateStore& store, std::string id) : store_(store), id_(std::move(id)) {
+        dir_.reset(::open(store_.dir(id_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir_) throw_errno("opening the state directory " + quote(store_.dir(id_)));
+    }
     ~CreateRollback() {
         if (done_) return;
         if (child_ > 0) {
+            // Our own child, not reaped yet: its pid cannot have been reused.
             ::kill(child_, SIGKILL);
             while (::waitpid(child_, nullptr, 0) < 0 && errno == EINTR) {
             }
         }
-        if (!cgroups_.empty()) cgroup_destroy(cgroups_);
+        while (::flock(dir_.get(), LOCK_EX) < 0 && errno == EINTR) {
+        }
+        if (!still_ours()) return;
+        cgroup_destroy(cgroups_);
         if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
         try {
             store_.remove(id_);
@@ -120,18 +133,79 @@ public:
         }
     }
     void set_child(pid_t pid) { child_ = pid; }
-    void set_cgroups(std::vector<std::string> dirs) { cgroups_ = std::move(dirs); }
+    void set_cgroups(std::vector<std::string> created) { cgroups_ = std::move(created); }
     void set_pid_file(std::string path) { pid_file_ = std::move(path); }
     void dismiss() { done_ = true; }
 
 private:
+    bool still_ours() const {
+        struct stat mine {
+        }, now{};
+        return ::fstat(dir_.get(), &mine) == 0 && mine.st_nlink > 0 && ::stat(store_.dir(id_).c_str(), &now) == 0 &&
+               now.st_dev == mine.st_dev && now.st_ino == mine.st_ino;
+    }
+
     const StateStore& store_;
     std::string id_;
+    UniqueFd dir_;
     pid_t child_ = -1;
     std::vector<std::string> cgroups_;
     std::string pid_file_;
     bool done_ = false;
 };
+
+// The container's processes, and only those: the members of the cgroups box made for it (and
+// of the cgroups made below them); else, while its init lives, every process in its own pid
+// namespace; else init and its descendants, and every process in its own user namespace
+// (which box exec joins, and which a re-parented daemon does not leave).
+std::vector<pid_t> container_processes(const ContainerState& st) {
+    if (!st.cgroups_created.empty()) return cgroup_tree_pids(st.cgroups_created);
+    UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
+    if (!pidfd) return {};
+    std::vector<pid_t> out = st.own_pid_ns ? pid_namespace_members(st.pid) : process_tree(st.pid);
+    if (!st.own_pid_ns && st.own_user_ns)
+        for (pid_t p : user_namespace_members(st.pid))
+            if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    // Init may have exited meanwhile, and the pid been reused (a pidfd does not prevent that).
+    if (!process_is(st.pid, st.pid_start_time)) return {};
+    return out;
+}
+
+// SIGKILLs every process of the container and waits for its init to exit.
+void kill_container(const ContainerState& st) {
+    UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
+    if (!pidfd) return;
+    if (st.cgroups_created.empty() && !st.own_pid_ns) {
+        // Neither the kernel (no pid namespace) nor cgroup_destroy (no cgroup of ours) will end
+        // the others with init: stop them all first, so that none forks or is re-parented out of
+        // sight meanwhile, then kill them.
+        std::vector<pid_t> stopped;
+        for (int round = 0; round < 100; ++round) {
+            bool fresh = false;
+            for (pid_t p : container_processes(st)) {
+                if (std::find(stopped.begin(), stopped.end(), p) != stopped.end()) continue;
+                ::kill(p, SIGSTOP);
+                stopped.push_back(p);
+                fresh = true;
+            }
+            if (!fresh) break;
+        }
+        for (pid_t p : stopped) ::kill(p, SIGKILL);
+    }
+    pidfd_signal(pidfd.get(), SIGKILL);
+    if (!st.cgroups_created.empty() && cgroup_is_frozen(st.cgroups_created))
+        cgroup_set_frozen(st.cgroups_created, false);
+    if (!pidfd_wait_exit(pidfd.get(), 10000)) throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
+}
+
+// Pause and update change the container's cgroup, which must be one box made: the other
+// processes in a cgroup that linux.cgroupsPath named would be frozen or limited too.
+Error no_cgroup_of_its_own(const char* op, const ContainerState& st) {
+    if (st.cgroup_dirs.empty())
+        return Error(std::string("cannot ") + op + " container " + quote(st.id) + ": it has no cgroup");
+    return Error(std::string("cannot ") + op + " container " + quote(st.id) + ": its cgroup " + st.cgroup_dirs.front() +
+                 " existed before it (linux.cgroupsPath), and box changes only cgroups it creates");
+}
 
 int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -200,27 +274,38 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     st.creator_start_time = process_start_time(st.creator_pid).value_or(0);
     st.created = now_rfc3339_nanos();
 
-    // Record where the cgroups will be before making them, so that a create killed at any
-    // point leaves a state from which delete --force finds everything.
-    st.cgroup_dirs = ContainerCgroup::planned_dirs(cgroup_path);
+    const Namespace* pidns = spec.linux.find_namespace("pid");
+    const Namespace* userns = spec.linux.find_namespace("user");
+    st.own_pid_ns = pidns && pidns->path.empty();
+    st.own_user_ns = userns && userns->path.empty();
+
+    // Record where the cgroups will be, and which of them this create is about to make, before
+    // making them, so that a create killed at any point leaves a state from which delete
+    // --force finds everything, and nothing it did not make.
+    CgroupPlacement planned = ContainerCgroup::plan(cgroup_path);
+    st.cgroup_dirs = planned.dirs;
     store_.save(st, false);
-    st.cgroup_dirs.clear();
+    store_.save_cgroups_created(opts.id, planned.created);
+    CgroupPlacement placement;
     // Rootless without a delegated cgroup: run without one, unless limits were asked for.
     if (!rootless || (spec.linux.resources && has_limits(*spec.linux.resources))) {
         try {
-            st.cgroup_dirs = ContainerCgroup::create(cgroup_path, spec.linux.resources);
+            placement = ContainerCgroup::create(cgroup_path, spec.linux.resources);
         } catch (const Error& e) {
             if (!rootless) throw;
             throw Error(std::string("cgroup resources were requested but cannot be set without root: ") + e.what());
         }
     } else {
         try {
-            st.cgroup_dirs = ContainerCgroup::create(cgroup_path, std::nullopt);
+            placement = ContainerCgroup::create(cgroup_path, std::nullopt);
         } catch (const Error& e) {
             log::debug(std::string("rootless: running without a cgroup: ") + e.what());
         }
     }
-    rollback.set_cgroups(st.cgroup_dirs);
+    st.cgroup_dirs = placement.dirs;
+    st.cgroups_created = placement.created;
+    if (placement.created != planned.created) store_.save_cgroups_created(opts.id, placement.created);
+    rollback.set_cgroups(placement.created);
 
     UniqueFd state_dir(::open(store_.dir(opts.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!state_dir) throw_errno("opening the state directory");
@@ -233,8 +318,6 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
 
-    const Namespace* pidns = spec.linux.find_namespace("pid");
-    const Namespace* userns = spec.linux.find_namespace("user");
     // A pid namespace must be entered before the child exists: this process is short-lived.
     if (pidns && !pidns->path.empty()) join_namespace(*pidns);
     int clone_flags = 0;
@@ -370,42 +453,30 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
     Status status = store_.status(st);
     if (status == Status::Stopped) {
         if (!all) throw Error("cannot kill container " + quote(id) + ": it is stopped");
-        // As runc: --all still reaches what is left in the cgroup of a stopped container, quietly.
-        for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
+        // As runc: --all still reaches what is left in the cgroup of a stopped container, quietly
+        // (in a cgroup box made: only there is what is left surely the container's).
+        for (pid_t p : container_processes(st)) ::kill(p, sig);
         return;
     }
     // Signal 0 only asks whether the init is alive (the status above has answered that).
-    if (all && !st.cgroup_dirs.empty()) {
-        for (pid_t p : cgroup_pids(st.cgroup_dirs)) ::kill(p, sig);
-    } else if (all && process_is(st.pid, st.pid_start_time)) {
-        // No cgroup (rootless): the processes that share the init's pid namespace.
-        for (pid_t p : pid_namespace_members(st.pid)) ::kill(p, sig);
+    if (all) {
+        for (pid_t p : container_processes(st)) ::kill(p, sig);
     } else {
         UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
         if (!pidfd) throw Error("cannot kill container " + quote(id) + ": it is stopped");
         pidfd_signal(pidfd.get(), sig);
     }
     // A frozen process cannot act on a signal; SIGKILL must still end a paused container.
-    if (status == Status::Paused && sig == SIGKILL) cgroup_set_frozen(st.cgroup_dirs, false);
+    if (status == Status::Paused && sig == SIGKILL) cgroup_set_frozen(st.cgroups_created, false);
 }
 
 void Runtime::destroy(const ContainerState& st) {
-    if (st.cgroup_dirs.empty() && st.pid == 0 && st.bundle.empty()) {
-        // A create that died before writing any state: clear what the id alone leads to.
-        cgroup_destroy(ContainerCgroup::existing_dirs(ContainerCgroup::resolve_path("", st.id, false)));
-        store_.remove(st.id);
-        return;
-    }
-    UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
-    if (pidfd) {
-        pidfd_signal(pidfd.get(), SIGKILL);
-        if (!st.cgroup_dirs.empty() && cgroup_is_frozen(st.cgroup_dirs)) cgroup_set_frozen(st.cgroup_dirs, false);
-        if (!pidfd_wait_exit(pidfd.get(), 10000))
-            throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
-    }
-    if (!st.cgroup_dirs.empty()) cgroup_destroy(st.cgroup_dirs);
+    kill_container(st);
+    cgroup_destroy(st.cgroups_created);
     store_.remove(st.id);
-    run_hooks_warn(parse_hooks(st.config).poststop, "poststop", oci_state_json(st, Status::Stopped));
+    // (A create that died before writing its state has no hooks to run.)
+    if (!st.bundle.empty())
+        run_hooks_warn(parse_hooks(st.config).poststop, "poststop", oci_state_json(st, Status::Stopped));
 }
 
 void Runtime::remove(const std::string& id, bool force) {
@@ -417,16 +488,15 @@ void Runtime::remove(const std::string& id, bool force) {
         if (!force || std::string(e.what()).find("is corrupt") == std::string::npos) throw;
         // An unreadable state cannot name the init; clear what the id alone leads to.
         log::warn(std::string(e.what()) + "; removing it");
-        if (auto init = store_.init_record(id)) {
-            // Without a cgroup (rootless) the init is the only handle on the container's processes.
-            if (UniqueFd pidfd = open_pidfd(init->first, init->second)) {
-                pidfd_signal(pidfd.get(), SIGKILL);
-                if (!pidfd_wait_exit(pidfd.get(), 10000))
-                    throw Error("container " + quote(id) + " did not exit after SIGKILL");
-            }
-        }
+        // What is kept apart from state.json still leads to the init and the cgroups box made;
+        // without them, init and its descendants are all that is surely the container's.
+        ContainerState known;
+        known.id = id;
+        if (auto init = store_.init_record(id)) std::tie(known.pid, known.pid_start_time) = *init;
+        known.cgroups_created = store_.cgroups_created(id);
+        kill_container(known);
         try {
-            cgroup_destroy(ContainerCgroup::existing_dirs(ContainerCgroup::resolve_path("", id, false)));
+            cgroup_destroy(known.cgroups_created);
         } catch (const Error& ce) {
             log::warn(ce.what());
         }
@@ -493,8 +563,7 @@ std::vector<pid_t> Runtime::pids(const std::string& id) const {
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
     if (status == Status::Stopped) return {};
-    if (st.cgroup_dirs.empty()) return {st.pid};
-    return cgroup_pids(st.cgroup_dirs);
+    return container_processes(st);
 }
 
 void Runtime::update(const std::string& id, const Resources& resources) {
@@ -502,10 +571,10 @@ void Runtime::update(const std::string& id, const Resources& resources) {
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
     if (status == Status::Stopped) throw Error("cannot update container " + quote(id) + ": it is stopped");
-    if (st.cgroup_dirs.empty()) throw Error("cannot update container " + quote(id) + ": it has no cgroup");
+    if (st.cgroups_created.empty()) throw no_cgroup_of_its_own("update", st);
     if (!resources.devices.empty())
         throw Error("update: changing device rules of a running container is not supported");
-    ContainerCgroup::apply(st.cgroup_dirs, resources);
+    ContainerCgroup::apply(st.cgroups_created, resources);
 }
 
 Json Runtime::stats(const std::string& id) const {
@@ -552,8 +621,8 @@ void Runtime::pause(const std::string& id) {
     Status status = store_.status(st);
     if (status != Status::Running && status != Status::Created)
         throw Error("cannot pause container " + quote(id) + ": it is " + status_name(status));
-    if (st.cgroup_dirs.empty()) throw Error("cannot pause container " + quote(id) + ": it has no cgroup");
-    cgroup_set_frozen(st.cgroup_dirs, true);
+    if (st.cgroups_created.empty()) throw no_cgroup_of_its_own("pause", st);
+    cgroup_set_frozen(st.cgroups_created, true);
 }
 
 void Runtime::resume(const std::string& id) {
@@ -562,7 +631,7 @@ void Runtime::resume(const std::string& id) {
     Status status = store_.status(st);
     if (status != Status::Paused)
         throw Error("cannot resume container " + quote(id) + ": it is " + status_name(status) + ", not paused");
-    cgroup_set_frozen(st.cgroup_dirs, false);
+    cgroup_set_frozen(st.cgroups_created, false);
 }
 
 }  // namespace box

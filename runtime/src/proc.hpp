@@ -19,6 +19,11 @@ bool process_is(pid_t pid, uint64_t start_time);
 // Every process in the pid namespace of pid (when it has one of its own), pid included.
 std::vector<pid_t> pid_namespace_members(pid_t pid);
 
+// Every process in the user namespace of pid (when it is not ours), pid included.
+std::vector<pid_t> user_namespace_members(pid_t pid);
+// pid and every process descended from it (children, their children, ...).
+std::vector<pid_t> process_tree(pid_t pid);
+
 // A pidfd for pid, checked to still be the process started at start_time; empty if gone.
 UniqueFd open_pidfd(pid_t pid, uint64_t start_time);
 void pidfd_signal(int pidfd, int sig);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <sstream>
 
 #include "cgroups.hpp"
 #include "error.hpp"
@@ -70,6 +71,8 @@ void StateStore::save(const ContainerState& s, bool durable) const {
         {"owner", s.owner},
         {"annotations", s.annotations},
         {"cgroupDirs", s.cgroup_dirs},
+        {"ownPidNamespace", s.own_pid_ns},
+        {"ownUserNamespace", s.own_user_ns},
         {"config", s.config},
     };
     if (s.pid > 0)
@@ -86,6 +89,23 @@ std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::str
     unsigned long long start = 0;
     if (std::sscanf(text.c_str(), "%lld %llu", &pid, &start) != 2 || pid <= 0) return std::nullopt;
     return std::make_pair(static_cast<pid_t>(pid), static_cast<uint64_t>(start));
+}
+
+void StateStore::save_cgroups_created(const std::string& id, const std::vector<std::string>& dirs) const {
+    std::string text;
+    for (const auto& d : dirs) text += d + "\n";
+    write_file_atomic(dir(id) + "/cgroups", text, 0600, Durability::Unsynced);
+}
+
+std::vector<std::string> StateStore::cgroups_created(const std::string& id) const {
+    std::string text;
+    std::vector<std::string> out;
+    if (!try_read_file(dir(id) + "/cgroups", text)) return out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (is_below_cgroup_root(line)) out.push_back(line);
+    return out;
 }
 
 ContainerState StateStore::load(const std::string& id) const {
@@ -120,6 +140,9 @@ ContainerState StateStore::load(const std::string& id) const {
         if (auto a = r.get("annotations"))
             for (const auto& [k, v] : a->as_object()) s.annotations[k] = v.as_string();
         if (auto c = r.get("cgroupDirs")) s.cgroup_dirs = c->as_string_array();
+        if (auto n = r.get("ownPidNamespace")) s.own_pid_ns = n->as_bool();
+        if (auto n = r.get("ownUserNamespace")) s.own_user_ns = n->as_bool();
+        s.cgroups_created = cgroups_created(id);
         if (auto c = r.get("config")) s.config = c->raw();
         return s;
     } catch (const Json::exception& e) {
@@ -149,7 +172,7 @@ std::vector<std::string> StateStore::ids() const {
 
 void StateStore::remove(const std::string& id) const {
     std::string d = dir(id);
-    for (const char* name : {"state.json", "state.json.tmp", "init", "init.tmp", "exec.fifo"})
+    for (const char* name : {"state.json", "state.json.tmp", "init", "init.tmp", "cgroups", "cgroups.tmp", "exec.fifo"})
         ::unlink((d + "/" + name).c_str());
     if (::rmdir(d.c_str()) < 0 && errno != ENOENT) throw_errno("removing " + d);
 }
@@ -162,7 +185,7 @@ Status StateStore::status(const ContainerState& s) const {
         return Status::Stopped;
     }
     if (!init_alive) return Status::Stopped;
-    if (!s.cgroup_dirs.empty() && cgroup_is_frozen(s.cgroup_dirs)) return Status::Paused;
+    if (!s.cgroups_created.empty() && cgroup_is_frozen(s.cgroups_created)) return Status::Paused;
     if (::access(fifo_path(s.id).c_str(), F_OK) == 0) return Status::Created;
     return Status::Running;
 }

@@ -32,7 +32,14 @@ struct ContainerState {
     uint32_t owner = 0;
     std::map<std::string, std::string> annotations;
     std::vector<std::string> cgroup_dirs;  // absolute directories, one per hierarchy
-    Json config;                           // the config.json the container was created from
+    // Those of cgroup_dirs that box made (kept in --root/ID/cgroups): the only cgroups whose
+    // processes box signals and that it freezes, limits or removes.
+    std::vector<std::string> cgroups_created;
+    // Whether the container has pid and user namespaces of its own (not joined by path): then
+    // every process in them is the container's.
+    bool own_pid_ns = false;
+    bool own_user_ns = false;
+    Json config;  // the config.json the container was created from
 };
 
 // Throws Error naming the id when it is empty, has '/', is '.' or '..', or odd characters.
@@ -57,6 +64,11 @@ public:
     // The init's pid and start time, kept apart from state.json (--root/ID/init) so that
     // `delete --force` can still stop the init of a container whose state file is damaged.
     std::optional<std::pair<pid_t, uint64_t>> init_record(const std::string& id) const;
+
+    // The cgroups box made for the container, one directory a line in --root/ID/cgroups,
+    // also kept apart from state.json so that a damaged state file does not hide them.
+    void save_cgroups_created(const std::string& id, const std::vector<std::string>& dirs) const;
+    std::vector<std::string> cgroups_created(const std::string& id) const;
 
     Status status(const ContainerState& state) const;
 

@@ -194,7 +194,6 @@ std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const
 CgroupPlacement ContainerCgroup::create(const std::string& path, const std::optional<Resources>& resources) {
     CgroupPlacement out;
     std::vector<std::string> made;  // every directory we made, to undo on failure
-    bool warned = false;
     if (resources) check_controllers(*resources, cgroup_hierarchies());
     try {
         for (const auto& h : cgroup_hierarchies()) {
@@ -233,14 +232,11 @@ CgroupPlacement ContainerCgroup::create(const std::string& path, const std::opti
                 throw Error("linux.cgroupsPath: container's cgroup " + dir + " is frozen: thaw it first");
             if (!resources) continue;
             if (!leaf_made) {
-                // Limits and device rules would bind every process already in there.
+                // Limits and device rules would bind every process already in there: limits are
+                // an error, device rules are left out (the README says so; runc 1.1 applies both).
                 if (has_limits(*resources))
                     throw Error("config.json: linux.cgroupsPath " + quote(path) + ": cgroup " + dir +
                                 " already exists, and box writes linux.resources limits only to a cgroup it creates");
-                if (!resources->devices.empty() && !warned)
-                    log::warn("linux.resources.devices: not applied: linux.cgroupsPath " + quote(path) +
-                              " names a cgroup that already exists, and box changes only cgroups it creates");
-                warned = true;
                 continue;
             }
             write_resources(dir, h, cgroup_hierarchies(), *resources);

@@ -289,6 +289,22 @@ else
   if [[ $(id -u) -eq 0 ]]; then run_rootless; fi
 fi
 
+# failures_again: each failed test with its diagnostics, once more at the end,
+# where a log that keeps only its tail (CI) still shows them.
+failures_again() {
+  local tap
+  for tap in "$RESULTS"/*.tap; do
+    [[ -f "$tap" ]] || continue
+    grep -q '^not ok ' "$tap" || continue
+    echo "# failed in $(basename "$tap" .tap):"
+    awk '/^not ok /{on=1; n=0; print; next} /^(ok|not ok) /{on=0} on && /^#/ && n++ < 40 {print}' "$tap"
+  done
+}
+
+if [[ $TOTAL_FAIL -gt 0 ]]; then
+  section failures
+  failures_again
+fi
 section summary
 printf '%s\n' "${SUMMARY[@]}"
 echo "# results: $RESULTS"

@@ -27,7 +27,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # Single-quote $(1) for the shell.
 shquote = '$(subst ','\'',$(1))'
 
-.PHONY: all deps build install rootfs test test-unit test-rootless test-engines run lint clean bench fuzz test-asan
+.PHONY: all deps build install rootfs test test-unit test-rootless test-engines test-k8s run lint clean bench fuzz test-asan
 
 all: build
 
@@ -77,6 +77,12 @@ test-rootless: deps build rootfs
 # (installs them from Debian as root); docs/engines.md
 test-engines: deps build rootfs
 	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-engines.sh
+
+# Kubernetes pods through containerd's CRI plugin, runc then box as the runc
+# shim's BinaryName (installs containerd, the CNI plugins and Python's gRPC
+# from Debian as root); docs/engines.md
+test-k8s: deps build rootfs
+	BUILD_DIR=$(call shquote,$(BUILD_DIR)) ROOTFS_DIR=$(call shquote,$(ROOTFS_DIR)) hack/test-k8s.sh
 
 # The systemd cgroup driver against a real systemd (booted by box where PID 1
 # is not systemd; hack/systemd-host.sh); README "The systemd cgroup driver"

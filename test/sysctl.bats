@@ -154,3 +154,29 @@ join_ns() {
 	assert_equal "$in_netns" 1234
 	assert_equal "$(cat /proc/sys/net/core/somaxconn)" "$before"
 }
+
+@test "sysctl: kernel.hostname beside hostname, kernel.domainname beside domainname: refused as a conflict (runc's words)" {
+	update_config '.hostname = "boxhost"'
+	if runc_available; then
+		update_config '.linux.sysctl = {"kernel.hostname": "other"}'
+		run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-runc"
+		assert_failure
+		[[ "$stderr" == *'sysctl \"kernel.hostname\" is not allowed as it conflicts with the OCI \"hostname\" field'* ]] ||
+			fail "runc said: $stderr"
+	fi
+	bad_sysctl '{"kernel.hostname": "other"}' \
+		'config.json: linux.sysctl: "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field'
+	update_config '.domainname = "example.org"'
+	bad_sysctl '{"kernel.domainname": "other.org"}' \
+		'config.json: linux.sysctl: "kernel.domainname" is not allowed as it conflicts with the OCI "domainname" field'
+}
+
+@test "sysctl: kernel.domainname without a domainname field sets it" {
+	# (rootless: the kernel lets only the host's root write the uts sysctls)
+	requires root
+	update_config '.hostname = "boxhost" | del(.domainname) | .linux.sysctl = {"kernel.domainname": "sysctl.example"}'
+	set_args cat /proc/sys/kernel/domainname
+	run box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_output sysctl.example
+}

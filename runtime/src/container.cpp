@@ -84,7 +84,7 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreg
     if (spec.domainname && (!uts || !uts->path.empty()))
         throw Error("config.json: domainname: setting the domainname needs a new uts namespace");
     check_namespace_paths(spec.linux);
-    validate_sysctls(spec.linux);
+    validate_sysctls(spec);
     validate_mount_options(spec.mounts);
     if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);
     if (::geteuid() != 0 && !userns)

@@ -24,7 +24,8 @@ bool owns(const Namespace* ns, const char* type) {
 
 }  // namespace
 
-void validate_sysctls(const Linux& linux) {
+void validate_sysctls(const Spec& spec) {
+    const Linux& linux = spec.linux;
     static const char* kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                                  "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
     for (const auto& [key, value] : linux.sysctl) {
@@ -52,6 +53,11 @@ void validate_sysctls(const Linux& linux) {
             continue;
         }
         if (k == "kernel.hostname" || k == "kernel.domainname") {
+            // Two values for one setting: runc's words (runc 1.1 refuses kernel.hostname even alone).
+            bool host = k == "kernel.hostname";
+            if (host ? !spec.hostname.empty() : spec.domainname.has_value())
+                throw refused(std::string("is not allowed as it conflicts with the OCI ") +
+                              (host ? "\"hostname\"" : "\"domainname\"") + " field");
             require("uts", "a uts");
             continue;
         }

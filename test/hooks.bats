@@ -275,6 +275,21 @@ ns_line() {
 	! grep -q LEAK_CHECK "$out" || fail "the caller's environment leaked into the hook: $(cat "$out")"
 }
 
+@test "hooks: a hook without env gets the runtime's environment (as runc); env [] is an empty one" {
+	local out="$BATS_TEST_TMPDIR/env.out" empty="$BATS_TEST_TMPDIR/empty.out"
+	add_hook createRuntime "$(jq -cn --arg p "$(script env "env > '$out'")" '{path: $p}')"
+	add_hook createRuntime "$(jq -cn --arg p "$(script empty "env > '$empty'")" '{path: $p, env: []}')"
+	if runc_available; then
+		BOXTEST_HOOK_VAR=from-the-caller runc_bg create --bundle "$(runc_bundle)" "$CID-runc"
+		grep -qx 'BOXTEST_HOOK_VAR=from-the-caller' "$out" || fail "runc's hook did not get runc's environment: $(cat "$out")"
+		! grep -q BOXTEST_HOOK_VAR "$empty" || fail "runc's hook with env [] got runc's environment: $(cat "$empty")"
+		rm -f "$out" "$empty"
+	fi
+	BOXTEST_HOOK_VAR=from-the-caller create_container
+	grep -qx 'BOXTEST_HOOK_VAR=from-the-caller' "$out" || fail "the hook did not get box's environment: $(cat "$out")"
+	! grep -q BOXTEST_HOOK_VAR "$empty" || fail "a hook with env [] got box's environment: $(cat "$empty")"
+}
+
 @test "hooks: several hooks of one kind run in order" {
 	local out="$BATS_TEST_TMPDIR/order"
 	local k

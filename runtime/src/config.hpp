@@ -129,7 +129,7 @@ struct Resources {
 struct Hook {
     std::string path;
     std::vector<std::string> args;
-    std::vector<std::string> env;
+    std::optional<std::vector<std::string>> env;  // absent: the runtime's own environment
     std::optional<int> timeout;
 };
 

@@ -36,12 +36,14 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
     if (::pipe2(out, O_CLOEXEC) < 0) throw_errno(stage + " hook: pipe");
     UniqueFd out_r(out[0]), out_w(out[1]);
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
-    std::vector<std::string> env = hook.env;
+    // Without "env" a hook gets box's own environment, as runc and crun give theirs.
+    std::vector<std::string> env = hook.env.value_or(std::vector<std::string>{});
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
+    char** hook_environ = hook.env ? envp.data() : environ;
     pid_t pid = ::fork();
     if (pid < 0) throw_errno(stage + " hook " + hook.path + ": fork");
     if (pid == 0) {
@@ -51,7 +53,7 @@ void run_hook(const Hook& hook, const std::string& stage, const std::string& sta
         ::dup2(state_in.get(), 0);
         ::dup2(out_w.get(), 1);
         ::dup2(out_w.get(), 2);
-        ::execve(hook.path.c_str(), argv.data(), envp.data());
+        ::execve(hook.path.c_str(), argv.data(), hook_environ);
         std::string msg = std::string("cannot execute: ") + std::strerror(errno);
         (void)!::write(2, msg.data(), msg.size());
         _exit(127);

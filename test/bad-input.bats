@@ -871,3 +871,90 @@ box_in_own_uts() {
 	assert_box_error -2 'unknown --log-format "xml" (text or json)'
 	assert_nothing_left
 }
+
+# --- input that would exhaust the runtime -------------------------------------
+
+# nested_json N: a JSON array nested N levels deep.
+nested_json() {
+	head -c "$1" /dev/zero | tr '\0' '['
+	head -c "$1" /dev/zero | tr '\0' ']'
+}
+
+@test "config.json nested 100000 levels deep: one line naming config.json, no crash, nothing left" {
+	# in a field box does not know, which it keeps (and used to serialise into state.json)
+	local cfg
+	cfg="$(jq -c . "$BUNDLE/config.json")"
+	printf '%s, "x": %s}\n' "${cfg%\}}" "$(nested_json 100000)" >"$BUNDLE/config.json"
+	create_fails "config.json: invalid JSON at line 1, column "
+	assert_regex "$stderr" 'nested deeper than [0-9]+ levels$'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_box_error "nested deeper than"
+	assert_nothing_left
+}
+
+@test "exec --process nested 100000 levels deep: one line naming the file, the container is unchanged" {
+	start_and_snapshot
+	local f="$BATS_TEST_TMPDIR/process.json"
+	printf '{"args": ["true"], "cwd": "/", "x": %s}\n' "$(nested_json 100000)" >"$f"
+	run --separate-stderr box exec --process "$f" "$CID"
+	assert_box_error "$f: invalid JSON at line 1, column "
+	assert_regex "$stderr" 'nested deeper than [0-9]+ levels$'
+	assert_unchanged_and_nothing_left
+}
+
+@test "update --resources nested 100000 levels deep: one line naming the file" {
+	start_and_snapshot
+	local f="$BATS_TEST_TMPDIR/resources.json"
+	printf '{"x": %s}\n' "$(nested_json 100000)" >"$f"
+	run --separate-stderr box update --resources "$f" "$CID"
+	assert_box_error "$f: invalid JSON at line 1, column "
+	assert_unchanged_and_nothing_left
+}
+
+@test "state.json nested 100000 levels deep: state names the container, list warns, delete --force removes it" {
+	start_and_snapshot
+	# inside the recorded config, which the reader copies
+	local f="$BOX_ROOT/$CID/state.json" text
+	text="$(jq -c . "$f")"
+	[[ "$text" == *'"config":{'* ]] || fail "no config in $f"
+	printf '%s"config":{"x":%s,%s\n' "${text%%\"config\":\{*}" "$(nested_json 100000)" "${text#*\"config\":\{}" >"$f.new"
+	mv "$f.new" "$f"
+	run --separate-stderr box state "$CID"
+	assert_box_error "state of container \"$CID\" is corrupt"
+	assert_regex "$stderr" 'nested deeper than [0-9]+ levels$'
+	run --separate-stderr box list
+	assert_success
+	[[ "$stderr" == *"\"$CID\""* ]] || fail "list gives no warning about $CID: $stderr"
+	box delete --force "$CID"
+	assert_nothing_left
+}
+
+@test "tmpcopyup of a directory tree 3000 levels deep: copied without crashing init" {
+	# perl (essential on Debian) walks down with chdir alone: a shell's cd asks for the
+	# working directory each time, which is slow once it is longer than PATH_MAX
+	mkdir "$BUNDLE/rootfs/deep"
+	perl -e 'chdir $ARGV[0] or die "$!"; for (1 .. 3000) { mkdir "d" or die "$!"; chdir "d" or die "$!" }
+		open(my $f, ">", "f") or die "$!"; print $f "bottom\n"' "$BUNDLE/rootfs/deep" ||
+		fail "cannot build the deep tree"
+	local chunk
+	chunk="$(printf 'd/%.0s' {1..100})"
+	update_config '.mounts += [{"destination": "/deep", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+	# the same steps down (cd -P: the logical path would be longer than PATH_MAX)
+	set_args sh -c "cd /deep || exit 1; for i in \$(seq 30); do cd -P $chunk || exit 1; done
+		[ -e d ] || echo \"3000 \$(cat f)\"; grep -c ' /deep tmpfs ' /proc/self/mounts"
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_line --index 0 "3000 bottom"
+	assert_line --index 1 1
+	assert_nothing_left
+}
+
+@test "linux.resources.memory.limit too low for init's setup: says init was OOM-killed, nothing left" {
+	requires root
+	# one page: init is killed at its first page fault in the cgroup, long before it is set up
+	update_config '.linux.resources.memory.limit = 4096'
+	create_fails "the container's init was killed by the OOM killer during setup: config.json: linux.resources.memory.limit (4096 bytes) is too low"
+	run --separate-stderr box run --detach --bundle "$BUNDLE" "$CID"
+	assert_box_error "linux.resources.memory.limit (4096 bytes) is too low"
+	assert_nothing_left
+}

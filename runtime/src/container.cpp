@@ -207,6 +207,31 @@ Error no_cgroup_of_its_own(const char* op, const ContainerState& st) {
                  " existed before it (linux.cgroupsPath), and box changes only cgroups it creates");
 }
 
+// Init went away during setup without a word: say why from its wait status (peeked at, not
+// reaped: the rollback does that) and its memory cgroup's OOM kills, rather than showing
+// the broken pipe or reset connection that was noticed first.
+Error init_exit_error(pid_t child, const std::vector<std::string>& cgroup_dirs, const Spec& spec,
+                      const std::string& noticed) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+    siginfo_t info{};
+    // The socket closes as init exits; its wait status follows at once.
+    if (!pidfd || !pidfd_wait_exit(pidfd.get(), 5000) ||
+        ::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid != child)
+        return Error(noticed);
+    if (info.si_code == CLD_EXITED)
+        return Error("the container's init exited during setup (status " + std::to_string(info.si_status) + ")");
+    if (info.si_status == SIGKILL && cgroup_oom_kills(cgroup_dirs) > 0) {
+        const auto& r = spec.linux.resources;
+        if (r && r->memory_limit && *r->memory_limit > 0)
+            return Error(
+                "the container's init was killed by the OOM killer during setup: config.json: "
+                "linux.resources.memory.limit (" +
+                std::to_string(*r->memory_limit) + " bytes) is too low");
+        return Error("the container's init was killed by the OOM killer during setup");
+    }
+    return Error("the container's init was killed by " + signal_name(info.si_status) + " during setup");
+}
+
 int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -307,8 +332,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     if (placement.created != planned.created) store_.save_cgroups_created(opts.id, placement.created);
     rollback.set_cgroups(placement.created);
 
-    UniqueFd state_dir(::open(store_.dir(opts.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!state_dir) throw_errno("opening the state directory");
+    UniqueFd state_dir = store_.open_dir(opts.id);
     if (wait_for_start) {
         if (::mkfifoat(state_dir.get(), "exec.fifo", 0622) < 0) throw_errno("creating exec.fifo");
         ::fchmodat(state_dir.get(), "exec.fifo", 0622, 0);
@@ -362,17 +386,18 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     bool setgroups_allowed = !setgroups_denied();
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
     // If init failed and went away, what it said is more useful than our broken pipe.
+    auto init_gone = [&](const std::string& noticed) { return init_exit_error(child, st.cgroup_dirs, spec, noticed); };
     auto send_or_report = [&](const Message& msg) {
         try {
             send_message(parent_sock.get(), msg);
-        } catch (const Error&) {
+        } catch (const Error& e) {
             std::optional<Message> reply;
             try {
                 reply = recv_message(parent_sock.get());
             } catch (const Error&) {
             }
             if (reply && reply->type == MsgType::Error) throw Error(reply->payload);
-            throw Error("the container's init exited during setup");
+            throw init_gone(e.what());
         }
     };
     send_or_report({MsgType::Go, dump_json(Json{{"setgroups", setgroups_allowed}, {"pid", child}})});
@@ -382,8 +407,13 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
 
     for (;;) {
         UniqueFd passed;
-        auto reply = recv_message(parent_sock.get(), &passed);
-        if (!reply) throw Error("the container's init exited during setup");
+        std::optional<Message> reply;
+        try {
+            reply = recv_message(parent_sock.get(), &passed);
+        } catch (const Error& e) {
+            throw init_gone(e.what());
+        }
+        if (!reply) throw init_gone("the container's init exited during setup");
         if (reply->type == MsgType::Error) throw Error(reply->payload);
         if (reply->type == MsgType::Ready) break;
         if (reply->type == MsgType::SeccompListener) {
@@ -406,8 +436,8 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     st.config = spec.raw;
     store_.save(st);
     if (!opts.pid_file.empty()) {
-        rollback.set_pid_file(opts.pid_file);
         write_pid_file(opts.pid_file, child);
+        rollback.set_pid_file(opts.pid_file);  // only once it is ours
     }
     send_or_report({MsgType::Ack, wait_for_start ? "" : "start"});
     rollback.dismiss();
@@ -424,7 +454,7 @@ void Runtime::start(const std::string& id) {
     Status status = store_.status(st);
     if (status != Status::Created)
         throw Error("cannot start container " + quote(id) + ": it is " + status_name(status) + ", not created");
-    UniqueFd fifo(::open(store_.fifo_path(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    UniqueFd fifo(::openat(lock.dir_fd(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
     if (!fifo) throw_errno("cannot start container " + quote(id) + ": opening exec.fifo");
     for (;;) {
         pollfd p{fifo.get(), POLLIN, 0};
@@ -437,7 +467,7 @@ void Runtime::start(const std::string& id) {
         if (!process_is(st.pid, st.pid_start_time))
             throw Error("cannot start container " + quote(id) + ": its init has exited");
     }
-    ::unlink(store_.fifo_path(id).c_str());
+    ::unlinkat(lock.dir_fd(), "exec.fifo", 0);
     run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
 }
 

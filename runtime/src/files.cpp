@@ -1,32 +1,45 @@
 #include "files.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "error.hpp"
 #include "fd.hpp"
 
 namespace box {
 
-bool try_read_file(const std::string& path, std::string& out) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return false;
+namespace {
+bool read_all(int fd, std::string& out) {
     out.clear();
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
             return false;
         }
-        if (n == 0) break;
+        if (n == 0) return true;
         out.append(buf, static_cast<size_t>(n));
     }
-    return true;
+}
+}  // namespace
+
+bool try_read_file(const std::string& path, std::string& out) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    return fd && read_all(fd.get(), out);
+}
+
+bool try_read_file_at(int dir_fd, const std::string& name, std::string& out) {
+    UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    return fd && read_all(fd.get(), out);
 }
 
 std::string read_file(const std::string& path) {
@@ -55,26 +68,58 @@ bool write_all(int fd, const std::string& content) {
     return true;
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, unsigned mode, Durability durability) {
-    std::string tmp = path + ".tmp";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (!fd) throw_errno("writing " + tmp);
-    if (!write_all(fd.get(), content)) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("writing " + tmp, err);
+namespace {
+
+std::string random_suffix() {
+    uint64_t r = 0;
+    if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r))
+        r = static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(::clock());
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r));
+    return buf;
+}
+
+// Moves tmp to name: rename, or with Replace::No one that fails when name exists.
+int move_into_place(int dir_fd, const std::string& tmp, const std::string& name, Replace replace) {
+    if (replace == Replace::Yes) return ::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str());
+    if (::renameat2(dir_fd, tmp.c_str(), dir_fd, name.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    // A file system without RENAME_NOREPLACE: a hard link never replaces either.
+    if (::linkat(dir_fd, tmp.c_str(), dir_fd, name.c_str(), 0) < 0) return -1;
+    ::unlinkat(dir_fd, tmp.c_str(), 0);
+    return 0;
+}
+
+}  // namespace
+
+void write_file_atomic_at(int dir_fd, const std::string& name, const std::string& content, unsigned mode,
+                          Durability durability, Replace replace, const std::string& label) {
+    const std::string& shown = label.empty() ? name : label;
+    std::string tmp;
+    UniqueFd fd;
+    for (int attempt = 0; !fd; ++attempt) {
+        tmp = "." + name + "." + random_suffix() + ".tmp";
+        fd.reset(::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        if (!fd && (errno != EEXIST || attempt == 100)) throw_errno("writing " + shown);
     }
-    if (durability == Durability::Synced && ::fsync(fd.get()) < 0) {
+    auto fail = [&](const std::string& what) {
         int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("syncing " + tmp, err);
-    }
+        ::unlinkat(dir_fd, tmp.c_str(), 0);
+        throw_errno(what, err);
+    };
+    if (!write_all(fd.get(), content)) fail("writing " + shown);
+    if (durability == Durability::Synced && ::fsync(fd.get()) < 0) fail("syncing " + shown);
     fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("renaming " + tmp, err);
-    }
+    if (move_into_place(dir_fd, tmp, name, replace) < 0) fail("writing " + shown);
+}
+
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode, Durability durability,
+                       Replace replace) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    UniqueFd dir_fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd) throw_errno("writing " + path);
+    write_file_atomic_at(dir_fd.get(), path.substr(slash + 1), content, mode, durability, replace, path);
 }
 
 void mkdir_p(const std::string& path, unsigned mode) {

@@ -4,28 +4,64 @@
 
 namespace box {
 
+namespace {
+
+// Copying, comparing and serialising a document recurse once per level of nesting, so
+// a deeply nested document would overflow the stack (runc's Go decoder stops at 10000).
+constexpr size_t kMaxJsonDepth = 1000;
+
+[[noreturn]] void fail_at(const std::string& text, size_t byte, const std::string& label, const std::string& reason) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    throw Error(label + ": invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                reason);
+}
+
+// One pass over the text before parsing: brackets outside strings.
+void check_depth(const std::string& text, const std::string& label) {
+    size_t depth = 0;
+    bool in_string = false, escaped = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth)
+                fail_at(text, i, label, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+}
+
+}  // namespace
+
 Json parse_json(const std::string& text, const std::string& label) {
+    check_depth(text, label);
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {
         // Work out line and column from the byte offset ourselves; keep the reason only.
-        size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-        size_t line = 1, column = 1;
-        for (size_t i = 0; i < byte && i < text.size(); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                column = 1;
-            } else {
-                ++column;
-            }
-        }
         std::string reason = e.what();
         if (auto pos = reason.find(": "); pos != std::string::npos) reason = reason.substr(pos + 2);
         if (auto pos = reason.find("column "); pos != std::string::npos) {
             if (auto colon = reason.find(": ", pos); colon != std::string::npos) reason = reason.substr(colon + 2);
         }
-        throw Error(label + ": invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-                    ": " + reason);
+        fail_at(text, e.byte > 0 ? e.byte - 1 : 0, label, reason);
     } catch (const Json::exception& e) {
         // e.g. a number too large for a double (out_of_range.406).
         std::string reason = e.what();

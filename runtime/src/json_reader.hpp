@@ -14,7 +14,8 @@ namespace box {
 // comes out in runc's field order, and a config keeps its own order.
 using Json = nlohmann::ordered_json;
 
-// Parses text; syntax errors become Error("<label>: invalid JSON at line L, column C: ...").
+// Parses text; syntax errors become Error("<label>: invalid JSON at line L, column C: ..."),
+// and so does nesting deeper than 1000 levels (which would exhaust the stack later).
 Json parse_json(const std::string& text, const std::string& label);
 
 // Serialises j; bytes that are not UTF-8 (an id or path from a broken state file,

@@ -539,10 +539,17 @@ int cmd_spec(const std::vector<std::string>& args) {
     if (::stat(bundle.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
         throw Error("bundle " + quote(bundle) + " does not exist");
     std::string path = bundle + "/config.json";
-    if (::access(path.c_str(), F_OK) == 0)
-        throw Error("config.json already exists in " + quote(bundle) + "; remove it first");
+    auto exists = [&] { return ::lstat(path.c_str(), &st) == 0; };  // a symlink, even dangling, counts
+    auto refuse = [&] { throw Error("config.json already exists in " + quote(bundle) + "; remove it first"); };
+    if (exists()) refuse();
     Json spec = p.vm["rootless"].as<bool>() ? rootless_spec(::geteuid(), ::getegid()) : default_spec();
-    write_file_atomic(path, spec.dump(1, '\t') + "\n", 0644);  // tab-indented, as runc writes it
+    try {
+        // tab-indented, as runc writes it
+        write_file_atomic(path, spec.dump(1, '\t') + "\n", 0644, Durability::Synced, Replace::No);
+    } catch (const Error&) {
+        if (exists()) refuse();  // made meanwhile: never replaced
+        throw;
+    }
     return 0;
 }
 

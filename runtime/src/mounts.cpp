@@ -1,10 +1,8 @@
 #include "mounts.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -13,12 +11,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <utility>
 
 #include "cgroups.hpp"
 #include "devices.hpp"
 #include "error.hpp"
+#include "tree.hpp"
 
 namespace box {
 namespace {
@@ -165,47 +163,6 @@ void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const R
     if (opts.flags & MS_RDONLY) {
         UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
         do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | opts.flags, "mode=755", what);
-    }
-}
-
-// Copies a directory's contents (files, directories, symlinks; modes and owners kept).
-void copy_tree(int from, int to, const std::string& what) {
-    int dup = ::fcntl(from, F_DUPFD_CLOEXEC, 0);
-    DIR* d = dup >= 0 ? ::fdopendir(dup) : nullptr;
-    if (!d) throw_errno(what);
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(d, ::closedir);
-    while (dirent* e = ::readdir(d)) {
-        std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
-        struct stat st {};
-        if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno(what + ": " + name);
-        if (S_ISDIR(st.st_mode)) {
-            if (::mkdirat(to, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST) throw_errno(what + ": " + name);
-            UniqueFd src(::openat(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            UniqueFd dst(::openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!src || !dst) throw_errno(what + ": " + name);
-            copy_tree(src.get(), dst.get(), what);
-        } else if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            ssize_t n = ::readlinkat(from, name.c_str(), target, sizeof target - 1);
-            if (n < 0) throw_errno(what + ": " + name);
-            target[n] = '\0';
-            if (::symlinkat(target, to, name.c_str()) < 0) throw_errno(what + ": " + name);
-        } else if (S_ISREG(st.st_mode)) {
-            UniqueFd src(::openat(from, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-            UniqueFd dst(::openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777));
-            if (!src || !dst) throw_errno(what + ": " + name);
-            for (off_t left = st.st_size; left > 0;) {
-                ssize_t n = ::sendfile(dst.get(), src.get(), nullptr, static_cast<size_t>(left));
-                if (n < 0) throw_errno(what + ": " + name);
-                if (n == 0) break;
-                left -= n;
-            }
-        } else {
-            continue;  // device nodes, fifos and sockets are not copied up
-        }
-        ::fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-        if (!S_ISLNK(st.st_mode)) ::fchmodat(to, name.c_str(), st.st_mode & 07777, 0);
     }
 }
 

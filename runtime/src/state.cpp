@@ -16,6 +16,7 @@
 #include "files.hpp"
 #include "proc.hpp"
 #include "timestamp.hpp"
+#include "tree.hpp"
 #include "version.hpp"
 
 namespace box {
@@ -42,6 +43,48 @@ void validate_container_id(const std::string& id) {
             bad("only letters, digits, '_', '-', '.' and '+' are allowed");
 }
 
+namespace {
+
+std::string octal_mode(mode_t mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+    return buf;
+}
+
+// What to tell a caller whose --root cannot be trusted.
+std::string root_advice() {
+    return ::geteuid() == 0 ? "set --root to a directory of your own"
+                            : "set XDG_RUNTIME_DIR or --root to a directory of your own";
+}
+
+}  // namespace
+
+int StateStore::root_fd() const {
+    if (root_fd_) return root_fd_.get();
+    UniqueFd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return -1;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("--root " + quote(root_));
+    uid_t me = ::geteuid();
+    if (st.st_uid != me)
+        throw Error("--root " + quote(root_) + " is owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
+                    std::to_string(me) + ": another user could hide or forge containers there; " + root_advice());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        throw Error("--root " + quote(root_) + " is writable by group or others (mode " + octal_mode(st.st_mode) +
+                    "): another user could hide or forge containers there; " + root_advice());
+    // A root reached through a symlink that others could have planted (as in /tmp) is not ours.
+    struct stat lst {};
+    size_t slash = root_.find_last_of('/', root_.find_last_not_of('/'));
+    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : root_.substr(0, slash);
+    struct stat pst {};
+    if (::lstat(root_.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) && ::stat(parent.c_str(), &pst) == 0 &&
+        (pst.st_mode & S_IWOTH))
+        throw Error("--root " + quote(root_) + " is a symbolic link in " + quote(parent) +
+                    ", which others can write; " + root_advice());
+    root_fd_ = std::move(fd);
+    return root_fd_.get();
+}
+
 void StateStore::create_dir(const std::string& id) const {
     if (::mkdir(root_.c_str(), 0700) < 0 && errno != EEXIST) {
         int err = errno;
@@ -51,10 +94,40 @@ void StateStore::create_dir(const std::string& id) const {
             throw_errno("cannot create state root " + quote(root_), err);
         }
     }
-    if (::mkdir(dir(id).c_str(), 0711) < 0) {
+    int root = root_fd();
+    if (root < 0) throw_errno("cannot create state directory " + quote(dir(id)));
+    if (::mkdirat(root, id.c_str(), 0711) < 0) {
         if (errno == EEXIST) throw Error("container " + quote(id) + " already exists");
         throw_errno("cannot create state directory " + quote(dir(id)));
     }
+}
+
+UniqueFd StateStore::open_dir(const std::string& id, bool missing_ok) const {
+    validate_container_id(id);
+    auto missing = [&]() -> UniqueFd {
+        if (missing_ok) return UniqueFd();
+        throw Error("container " + quote(id) + " does not exist");
+    };
+    int root = root_fd();
+    if (root < 0) {
+        if (errno == ENOENT) return missing();
+        throw_errno("--root " + quote(root_) + " (container " + quote(id) + ")");
+    }
+    UniqueFd fd(::openat(root, id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!fd) {
+        int err = errno;
+        if (err == ENOENT) return missing();
+        if (::fstatat(root, id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+            throw Error("container " + quote(id) + ": " + quote(dir(id)) + " is " +
+                        (S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory") + ", not a state directory");
+        throw_errno("container " + quote(id) + ": opening " + quote(dir(id)), err);
+    }
+    if (::fstat(fd.get(), &st) < 0) throw_errno("container " + quote(id) + ": " + quote(dir(id)));
+    if (st.st_uid != ::geteuid())
+        throw Error("container " + quote(id) + ": " + quote(dir(id)) + " is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by uid " + std::to_string(::geteuid()));
+    return fd;
 }
 
 void StateStore::save(const ContainerState& s, bool durable) const {
@@ -75,16 +148,18 @@ void StateStore::save(const ContainerState& s, bool durable) const {
         {"ownUserNamespace", s.own_user_ns},
         {"config", s.config},
     };
+    UniqueFd d = open_dir(s.id);
     if (s.pid > 0)
-        write_file_atomic(dir(s.id) + "/init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
-                          0600, Durability::Unsynced);
-    write_file_atomic(dir(s.id) + "/state.json", dump_json(j), 0600,
-                      durable ? Durability::Synced : Durability::Unsynced);
+        write_file_atomic_at(d.get(), "init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
+                             0600, Durability::Unsynced, Replace::Yes, dir(s.id) + "/init");
+    write_file_atomic_at(d.get(), "state.json", dump_json(j), 0600, durable ? Durability::Synced : Durability::Unsynced,
+                         Replace::Yes, dir(s.id) + "/state.json");
 }
 
 std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::string& id) const {
     std::string text;
-    if (!try_read_file(dir(id) + "/init", text)) return std::nullopt;
+    UniqueFd d = open_dir(id, true);
+    if (!d || !try_read_file_at(d.get(), "init", text)) return std::nullopt;
     long long pid = 0;
     unsigned long long start = 0;
     if (std::sscanf(text.c_str(), "%lld %llu", &pid, &start) != 2 || pid <= 0) return std::nullopt;
@@ -94,13 +169,15 @@ std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::str
 void StateStore::save_cgroups_created(const std::string& id, const std::vector<std::string>& dirs) const {
     std::string text;
     for (const auto& d : dirs) text += d + "\n";
-    write_file_atomic(dir(id) + "/cgroups", text, 0600, Durability::Unsynced);
+    UniqueFd d = open_dir(id);
+    write_file_atomic_at(d.get(), "cgroups", text, 0600, Durability::Unsynced, Replace::Yes, dir(id) + "/cgroups");
 }
 
 std::vector<std::string> StateStore::cgroups_created(const std::string& id) const {
     std::string text;
     std::vector<std::string> out;
-    if (!try_read_file(dir(id) + "/cgroups", text)) return out;
+    UniqueFd d = open_dir(id, true);
+    if (!d || !try_read_file_at(d.get(), "cgroups", text)) return out;
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line))
@@ -109,21 +186,18 @@ std::vector<std::string> StateStore::cgroups_created(const std::string& id) cons
 }
 
 ContainerState StateStore::load(const std::string& id) const {
-    validate_container_id(id);
+    UniqueFd d = open_dir(id);
     std::string text;
-    if (!try_read_file(dir(id) + "/state.json", text)) {
-        struct stat st {};
-        if (::stat(dir(id).c_str(), &st) < 0) {
-            if (errno == ENOTDIR) throw_errno("--root " + quote(root_) + " (container " + quote(id) + ")");
-            throw Error("container " + quote(id) + " does not exist");
-        }
+    if (!try_read_file_at(d.get(), "state.json", text)) {
+        if (errno != ENOENT)
+            throw_errno("state of container " + quote(id) + " is unreadable (" + dir(id) + "/state.json)");
         // The directory exists without a state file: a create that died before writing it.
         ContainerState s;
         s.id = id;
         return s;
     }
     try {
-        Json j = Json::parse(text);
+        Json j = parse_json(text, "state.json");
         JsonReader r(j, "state.json");
         ContainerState s;
         s.id = r.at("id").as_string();
@@ -154,15 +228,22 @@ ContainerState StateStore::load(const std::string& id) const {
 
 std::vector<std::string> StateStore::ids() const {
     std::vector<std::string> out;
-    DIR* d = ::opendir(root_.c_str());
-    if (!d) {
+    int root = root_fd();
+    if (root < 0) {
         if (errno == ENOENT) return out;  // nothing was ever created here
+        throw_errno("--root " + quote(root_));
+    }
+    int fd = ::openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (!d) {
+        if (fd >= 0) ::close(fd);
         throw_errno("--root " + quote(root_));
     }
     while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (name == "." || name == "..") continue;
-        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+        // Symlinks are listed so that list can warn about them (load refuses them).
+        if (e->d_type != DT_DIR && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN) continue;
         out.push_back(name);
     }
     ::closedir(d);
@@ -171,10 +252,12 @@ std::vector<std::string> StateStore::ids() const {
 }
 
 void StateStore::remove(const std::string& id) const {
-    std::string d = dir(id);
-    for (const char* name : {"state.json", "state.json.tmp", "init", "init.tmp", "cgroups", "cgroups.tmp", "exec.fifo"})
-        ::unlink((d + "/" + name).c_str());
-    if (::rmdir(d.c_str()) < 0 && errno != ENOENT) throw_errno("removing " + d);
+    UniqueFd d = open_dir(id, true);
+    if (!d) return;
+    // Whatever else is in there (a stray file, an interrupted write) goes too: a directory
+    // that cannot be removed would block the id for good.
+    remove_tree_contents(d.get(), "removing " + dir(id));
+    if (::unlinkat(root_fd(), id.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) throw_errno("removing " + dir(id));
 }
 
 Status StateStore::status(const ContainerState& s) const {
@@ -186,18 +269,13 @@ Status StateStore::status(const ContainerState& s) const {
     }
     if (!init_alive) return Status::Stopped;
     if (!s.cgroups_created.empty() && cgroup_is_frozen(s.cgroups_created)) return Status::Paused;
-    if (::access(fifo_path(s.id).c_str(), F_OK) == 0) return Status::Created;
+    UniqueFd d = open_dir(s.id, true);
+    if (d && ::faccessat(d.get(), "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0) return Status::Created;
     return Status::Running;
 }
 
 ContainerLock::ContainerLock(const StateStore& store, const std::string& id) {
-    validate_container_id(id);
-    fd_.reset(::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd_) {
-        // ENOTDIR: --root itself (or the id's entry) is not a directory; say so rather than "no such container".
-        if (errno == ENOTDIR) throw_errno("--root " + quote(store.root()) + " (container " + quote(id) + ")");
-        throw Error("container " + quote(id) + " does not exist");
-    }
+    fd_ = store.open_dir(id);
     while (::flock(fd_.get(), LOCK_EX) < 0)
         if (errno != EINTR) throw_errno("locking container " + quote(id));
     // It may have been deleted while we waited for the lock.

@@ -45,21 +45,33 @@ struct ContainerState {
 // Throws Error naming the id when it is empty, has '/', is '.' or '..', or odd characters.
 void validate_container_id(const std::string& id);
 
+// --root and every --root/ID must be directories owned by the caller, and --root must not
+// be writable by group or others: whoever can write there can hide, forge or redirect the
+// caller's containers. An entry is opened without following symlinks, and everything
+// inside it is reached relative to that fd.
 class StateStore {
 public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
+    StateStore(const StateStore&) = delete;
+    StateStore& operator=(const StateStore&) = delete;
     const std::string& root() const { return root_; }
+    // Paths, for messages and tests; the store itself works relative to directory fds.
     std::string dir(const std::string& id) const { return root_ + "/" + id; }
     std::string fifo_path(const std::string& id) const { return dir(id) + "/exec.fifo"; }
 
     // Creates --root and --root/ID; throws "already exists" when the id is taken.
     void create_dir(const std::string& id) const;
+    // --root/ID, checked as above; throws naming the id ("does not exist", "is a symbolic link", ...).
+    // With missing_ok an id that does not exist gives an empty fd.
+    UniqueFd open_dir(const std::string& id, bool missing_ok = false) const;
     // The record of a container being created need not survive a power loss (its
     // processes and cgroups would not either): `durable` is for the final state.
     void save(const ContainerState& state, bool durable = true) const;
     // Throws "container \"ID\" does not exist" or a clear error for a corrupt file.
     ContainerState load(const std::string& id) const;
+    // The entries of --root that may be containers (directories, and symlinks to report).
     std::vector<std::string> ids() const;
+    // Removes --root/ID with everything in it (never through a symlink).
     void remove(const std::string& id) const;
     // The init's pid and start time, kept apart from state.json (--root/ID/init) so that
     // `delete --force` can still stop the init of a container whose state file is damaged.
@@ -73,7 +85,11 @@ public:
     Status status(const ContainerState& state) const;
 
 private:
+    // --root opened and checked (once); -1 with errno set when it cannot be opened.
+    int root_fd() const;
+
     std::string root_;
+    mutable UniqueFd root_fd_;
 };
 
 // An exclusive flock on --root/ID, held for the lifetime of the object.

@@ -47,6 +47,19 @@ TEST(Config, InvalidJsonNamesLineAndColumn) {
     EXPECT_NE(e.find("config.json: invalid JSON at line 3, column 3"), std::string::npos) << e;
 }
 
+TEST(Config, DeepNestingIsRefusedBeforeParsing) {
+    // 100000 levels would overflow the stack when the config is copied or serialised.
+    std::string deep = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+    std::string e = error_of(deep);
+    EXPECT_NE(e.find("config.json: invalid JSON at line 1, column 1006: nested deeper than 1000 levels"),
+              std::string::npos)
+        << e;
+    // Brackets inside strings (escaped quotes too) do not count; 1000 levels are fine.
+    std::string strings = "[\"\\\"[[[[\", " + std::string(999, '[') + std::string(999, ']') + "]";
+    EXPECT_NO_THROW(box::parse_json(strings, "x.json"));
+    EXPECT_THROW(box::parse_json(std::string(1001, '['), "x.json"), box::Error);
+}
+
 TEST(Config, WrongTypeNamesTheJsonPath) {
     EXPECT_EQ(error_of(with([](Json& j) { j["process"]["args"][0] = 5; })),
               "config.json: process.args[0]: expected string, got number");

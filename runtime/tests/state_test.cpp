@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <functional>
 #include "error.hpp"
@@ -20,6 +22,12 @@ std::string temp_root() {
     char* d = ::mkdtemp(tmpl);
     EXPECT_NE(d, nullptr);
     return std::string(d) + "/root";
+}
+
+std::set<std::string> entries(const std::string& dir) {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.insert(e.path().filename());
+    return out;
 }
 
 std::string error_of(const std::function<void()>& fn) {
@@ -60,7 +68,67 @@ TEST(StateStore, SaveLoadRoundTrip) {
     EXPECT_EQ(l.annotations.at("k"), "v");
     EXPECT_EQ(l.cgroup_dirs, s.cgroup_dirs);
     // The write is atomic: no temporary file is left behind.
-    EXPECT_NE(::access((store.dir("c1") + "/state.json.tmp").c_str(), F_OK), 0);
+    EXPECT_EQ(entries(store.dir("c1")), (std::set<std::string>{"init", "state.json"}));
+}
+
+TEST(StateStore, TemporaryFilesNeverFollowAPlantedSymlink) {
+    StateStore store(temp_root());
+    store.create_dir("c1");
+    std::string victim = store.root() + "/../victim";
+    std::ofstream(victim) << "untouched";
+    for (const char* name : {"state.json.tmp", "init.tmp", ".state.json.tmp"})
+        ASSERT_EQ(::symlink(victim.c_str(), (store.dir("c1") + "/" + name).c_str()), 0);
+    ContainerState s;
+    s.id = "c1";
+    s.pid = 42;
+    store.save(s);
+    std::ifstream in(victim);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "untouched");
+    EXPECT_EQ(store.load("c1").pid, 42);
+}
+
+TEST(StateStore, ASymlinkedEntryIsRefusedAndNothingBehindItIsRemoved) {
+    StateStore store(temp_root());
+    store.create_dir("real");
+    std::string elsewhere = store.root() + "/../elsewhere";
+    ASSERT_EQ(::mkdir(elsewhere.c_str(), 0700), 0);
+    for (const char* name : {"state.json", "init", "exec.fifo"}) std::ofstream(elsewhere + "/" + name) << "keep";
+    ASSERT_EQ(::symlink(elsewhere.c_str(), store.dir("link").c_str()), 0);
+    EXPECT_NE(error_of([&] { store.load("link"); }).find("container \"link\": "), std::string::npos);
+    EXPECT_NE(error_of([&] { store.load("link"); }).find("is a symbolic link"), std::string::npos);
+    EXPECT_NE(error_of([&] { store.remove("link"); }).find("is a symbolic link"), std::string::npos);
+    EXPECT_EQ(entries(elsewhere), (std::set<std::string>{"exec.fifo", "init", "state.json"}));
+    EXPECT_EQ(store.ids(), (std::vector<std::string>{"link", "real"}));
+}
+
+TEST(StateStore, RemoveTakesStrayFilesAndDirectoriesToo) {
+    StateStore store(temp_root());
+    store.create_dir("c1");
+    std::string d = store.dir("c1");
+    std::ofstream(d + "/stray") << "x";
+    std::string deep = d;
+    for (int i = 0; i < 300; ++i) {  // deeper than any fd or stack budget per level would allow cheaply
+        deep += "/d";
+        ASSERT_EQ(::mkdir(deep.c_str(), 0700), 0) << i;
+    }
+    std::ofstream(deep + "/f") << "x";
+    ASSERT_EQ(::symlink("/", (d + "/to-root").c_str()), 0);
+    store.remove("c1");
+    EXPECT_NE(::access(d.c_str(), F_OK), 0);
+    EXPECT_EQ(::access("/", F_OK), 0);
+}
+
+TEST(StateStore, ARootOthersCanWriteIsRefused) {
+    std::string root = temp_root();
+    ASSERT_EQ(::mkdir(root.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(root.c_str(), 0777), 0);
+    StateStore store(root);
+    std::string e = error_of([&] { store.ids(); });
+    EXPECT_NE(e.find("is writable by group or others (mode 0777)"), std::string::npos) << e;
+    EXPECT_NE(e.find("--root"), std::string::npos) << e;
+    EXPECT_NE(error_of([&] { store.create_dir("c1"); }).find("writable by group or others"), std::string::npos);
+    EXPECT_NE(::access((root + "/c1").c_str(), F_OK), 0);
 }
 
 TEST(StateStore, DuplicateIdIsRejected) {

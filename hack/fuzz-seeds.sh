@@ -112,4 +112,15 @@ state running-rootless "$rootless" '.owner = 1000 | .cgroupDirs = [] | .annotati
 state creating "$SEEDS/config/hooks.json" '.phase = "creating" | .pid = 0 | .pidStartTime = 0'
 state minimal "$SEEDS/config/minimal.json" 'del(.rootfs, .created, .annotations, .cgroupDirs, .config)'
 
+# JSON nested one level past box's limit (1000), in a field box does not know:
+# refused before parsing (deeper nesting overflowed the stack when the document
+# was copied or written out).
+deep=$(printf '%1001s' '' | tr ' ' '[')$(printf '%1001s' '' | tr ' ' ']')
+nested() {
+  jq -S '.x = "NESTED"' "$1" | sed "s/\"NESTED\"/$deep/" >"$2"
+}
+nested "$SEEDS/config/minimal.json" "$SEEDS/config/nested-1001.json"
+nested "$SEEDS/process/default.json" "$SEEDS/process/nested-1001.json"
+nested "$SEEDS/state/created.json" "$SEEDS/state/nested-1001.json"
+
 echo "fuzz-seeds: wrote $(find "$SEEDS" -type f | wc -l) seeds under $SEEDS"

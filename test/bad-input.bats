@@ -897,7 +897,7 @@ nested_json() {
 	local f="$BATS_TEST_TMPDIR/process.json"
 	printf '{"args": ["true"], "cwd": "/", "x": %s}\n' "$(nested_json 100000)" >"$f"
 	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error "$f: invalid JSON at line 1, column "
+	assert_box_error -255 "$f: invalid JSON at line 1, column "
 	assert_regex "$stderr" 'nested deeper than [0-9]+ levels$'
 	assert_unchanged_and_nothing_left
 }

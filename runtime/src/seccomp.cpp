@@ -10,6 +10,7 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "version.hpp"
 
 namespace box {
 namespace {
@@ -206,7 +207,7 @@ void send_seccomp_listener(const Json& seccomp, int listener, pid_t pid, const J
     std::string path = r.string_or("listenerPath", "");
     std::string what = "linux.seccomp.listenerPath " + quote(path);
     if (path.empty()) throw Error("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
-    Json msg = {{"ociVersion", state.value("ociVersion", "1.2.0")}, {"fds", {"seccompFd"}}, {"pid", pid}};
+    Json msg = {{"ociVersion", state.value("ociVersion", kOciVersion)}, {"fds", {"seccompFd"}}, {"pid", pid}};
     if (std::string md = r.string_or("listenerMetadata", ""); !md.empty()) msg["metadata"] = md;
     msg["state"] = state;
     std::string body = dump_json(msg);

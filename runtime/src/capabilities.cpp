@@ -9,55 +9,12 @@
 #include <cerrno>
 #include <fstream>
 
+#include "capability_names.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
 namespace box {
 namespace {
-
-constexpr std::array<const char*, 41> kNames = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 
 uint64_t mask_of(const std::vector<int>& caps) {
     uint64_t mask = 0;
@@ -69,13 +26,13 @@ uint64_t mask_of(const std::vector<int>& caps) {
 }  // namespace
 
 int capability_from_name(const std::string& name) {
-    for (size_t i = 0; i < kNames.size(); ++i)
-        if (name == kNames[i]) return static_cast<int>(i);
+    for (size_t i = 0; i < kCapabilityNames.size(); ++i)
+        if (name == kCapabilityNames[i]) return static_cast<int>(i);
     return -1;
 }
 
 std::string capability_name(int cap) {
-    if (cap >= 0 && static_cast<size_t>(cap) < kNames.size()) return kNames[cap];
+    if (cap >= 0 && static_cast<size_t>(cap) < kCapabilityNames.size()) return kCapabilityNames[cap];
     return "CAP_" + std::to_string(cap);
 }
 
@@ -84,14 +41,15 @@ int last_capability() {
         std::ifstream in("/proc/sys/kernel/cap_last_cap");
         int v = -1;
         if (in >> v) return v;
-        return static_cast<int>(kNames.size()) - 1;
+        return static_cast<int>(kCapabilityNames.size()) - 1;
     }();
     return last;
 }
 
 std::vector<std::string> all_capability_names() {
     std::vector<std::string> out;
-    for (int c = 0; c <= last_capability() && static_cast<size_t>(c) < kNames.size(); ++c) out.push_back(kNames[c]);
+    for (int c = 0; c <= last_capability() && static_cast<size_t>(c) < kCapabilityNames.size(); ++c)
+        out.push_back(kCapabilityNames[c]);
     return out;
 }
 

@@ -6,32 +6,19 @@
 #include <utility>
 
 #include "error.hpp"
+#include "rlimit_names.hpp"
 
 namespace box {
-namespace {
-
-const std::pair<const char*, int> kLimits[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
-
-}  // namespace
 
 int rlimit_from_name(const std::string& name) {
-    for (const auto& [n, v] : kLimits)
+    for (const auto& [n, v] : kRlimitNames)
         if (name == n) return v;
     return -1;
 }
 
 std::vector<std::string> all_rlimit_names() {
     std::vector<std::string> out;
-    for (const auto& [n, v] : kLimits) out.emplace_back(n);
+    for (const auto& [n, v] : kRlimitNames) out.emplace_back(n);
     return out;
 }
 

@@ -415,3 +415,29 @@ changed_limits() {
 	box update --blkio-weight 500 "$CID"
 	assert_equal "$(cat "$mp/box/$CID/$file")" 500
 }
+
+# containerd's CRI (UpdateContainerResources) sends the container's whole
+# linux.resources, device rules included: runc 1.1 ignores those (it never
+# changes device rules in update), and so does box (it used to refuse).
+@test "update: --resources with the container's device rules (as containerd's CRI sends) ignores them, as runc" {
+	requires root cgroup_controller=memory
+	local f="$BATS_TEST_TMPDIR/resources.json" devices_before="" mp
+	update_config '.linux.resources.devices += [{ allow: true, type: "c", major: 1, minor: 3, access: "rwm" }]'
+	start_container
+	jq '.linux.resources + { memory: { limit: 134217728 } }' "$BUNDLE/config.json" >"$f"
+	[[ "$(jq '.devices | length' "$f")" -ge 2 ]] || fail "the body has no device rules: $(cat "$f")"
+	if mp="$(cgroup_v1_mount devices)"; then devices_before="$(cat "$mp/box/$CID/devices.list")"; fi
+	run --separate-stderr box update --resources "$f" "$CID"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(mem_limit)" 134217728
+	if [[ -n "$mp" ]]; then assert_equal "$(cat "$mp/box/$CID/devices.list")" "$devices_before"; fi
+	run box exec "$CID" sh -c 'echo x > /dev/null && echo null-ok'
+	assert_output null-ok
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		runc_ref update --resources "$f" "$CID-runc"
+		assert_equal "$(cat "$(cgroup_v1_mount memory)/boxtest-runc-$CID/memory.limit_in_bytes" 2>/dev/null ||
+			cat "$(cgroup2_mount)/boxtest-runc-$CID/memory.max")" 134217728
+	fi
+}

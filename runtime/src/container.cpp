@@ -602,9 +602,12 @@ void Runtime::update(const std::string& id, const Resources& resources) {
     Status status = store_.status(st);
     if (status == Status::Stopped) throw Error("cannot update container " + quote(id) + ": it is stopped");
     if (st.cgroups_created.empty()) throw no_cgroup_of_its_own("update", st);
-    if (!resources.devices.empty())
-        throw Error("update: changing device rules of a running container is not supported");
-    ContainerCgroup::apply(st.cgroups_created, resources);
+    // Device rules are never changed by update; those given are ignored, as runc 1.1 does
+    // (SkipDevices). containerd's CRI sends the container's whole linux.resources, devices
+    // included, with every UpdateContainerResources.
+    Resources without_devices = resources;
+    without_devices.devices.clear();
+    ContainerCgroup::apply(st.cgroups_created, without_devices);
 }
 
 Json Runtime::stats(const std::string& id) const {

@@ -25,10 +25,23 @@ k8s_runtime() {
 	echo "$rt"
 }
 
-# cri METHOD [JSON]: one CRI call; prints the response as JSON.
+# cri METHOD [JSON]: one CRI call; prints the response as JSON. Through the
+# file's `cri.py serve` when it runs (a Python start with gRPC costs ~0.5 s).
 cri() {
-	CRI_GEN_DIR="$K8S_DIR/cri-gen" timeout -k 5 "$K8S_TIMEOUT" \
-		"$K8S_PYTHON" "$REPO/test/cri/cri.py" --socket "$K8S_SOCK" "$@" 3>&-
+	CRI_GEN_DIR="$K8S_DIR/cri-gen" timeout -k 5 "$((K8S_TIMEOUT + 10))" \
+		"$K8S_PYTHON" "$REPO/test/cri/cri.py" --socket "$K8S_SOCK" --timeout "$K8S_TIMEOUT" \
+		--proxy "$K8S_DIR/cri.sock" "$@" 3>&-
+}
+
+# k8s_start_proxy: `cri.py serve` for the file, its pid in K8S_DIR/cri.pid.
+k8s_start_proxy() {
+	CRI_GEN_DIR="$K8S_DIR/cri-gen" "$K8S_PYTHON" "$REPO/test/cri/cri.py" --socket "$K8S_SOCK" \
+		serve "$K8S_DIR/cri.sock" >>"$K8S_DIR/cri-serve.log" 2>&1 </dev/null 3>&- &
+	echo "$!" >"$K8S_DIR/cri.pid"
+	retry 20 test -S "$K8S_DIR/cri.sock" || {
+		echo "cri.py serve did not start: $(tail -n 5 "$K8S_DIR/cri-serve.log")"
+		return 1
+	}
 }
 
 # The commands and Debian packages test/k8s.bats needs; prints what is missing.
@@ -116,7 +129,13 @@ k8s_stop_containerd() {
 	local pid
 	pid="$(cat "$K8S_DIR/containerd.pid" 2>/dev/null)" || return 0
 	kill "$pid" 2>/dev/null || true
-	retry 10 _pid_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
+	# Wait until it is gone: a containerd still shutting down would unlink
+	# the socket of the one started next.
+	if ! retry 30 _pid_gone "$pid"; then
+		echo "containerd $pid still running 30 s after SIGTERM: SIGKILL" >&2
+		kill -9 "$pid" 2>/dev/null || true
+		retry 10 _pid_gone "$pid" || true
+	fi
 	rm -f "$K8S_DIR/containerd.pid"
 }
 
@@ -135,7 +154,7 @@ k8s_setup() {
 		return 0
 	fi
 	k8s_write_config
-	if ! out="$(k8s_start_containerd)"; then
+	if ! out="$(k8s_start_containerd)" || ! out="$(k8s_start_proxy)"; then
 		echo "$out" >"$BATS_FILE_TMPDIR/k8s.broken"
 		return 0
 	fi
@@ -178,6 +197,11 @@ k8s_teardown() {
 	if [[ -f "$K8S_DIR/containerd.pid" ]]; then
 		k8s_remove_all
 		k8s_stop_containerd
+	fi
+	local pid
+	if pid="$(cat "$K8S_DIR/cri.pid" 2>/dev/null)"; then
+		kill "$pid" 2>/dev/null || true
+		retry 10 _pid_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
 	fi
 	k8s_remove_pod_cgroups
 	unmount_under "$K8S_DIR"
@@ -234,14 +258,22 @@ run_pod() {
 	echo "$id"
 }
 
+# The masked and read-only paths the kubelet sends for an unprivileged
+# container (procMount Default); the CRI plugin passes them on as they are.
+K8S_MASKED_PATHS='["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]'
+K8S_READONLY_PATHS='["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
+
 # create_ctr POD NAME [JQ]: CreateContainer of the test image (command: sleep),
-# its ContainerConfig changed by JQ; prints the container's id.
+# with the ContainerConfig the kubelet sends, changed by JQ; prints the id.
 create_ctr() {
 	local pod="$1" name="$2" filter="${3:-.}" config
-	config="$(jq -cn --arg name "$name" --arg image "$K8S_IMAGE" '{
+	config="$(jq -cn --arg name "$name" --arg image "$K8S_IMAGE" \
+		--argjson masked "$K8S_MASKED_PATHS" --argjson ro "$K8S_READONLY_PATHS" '{
 		metadata: {name: $name, attempt: 0}, image: {image: $image},
 		command: ["sleep", "1000"], log_path: ($name + ".log"),
-		linux: {security_context: {namespace_options: {pid: "CONTAINER"}}}
+		linux: {security_context: {namespace_options: {pid: "CONTAINER"},
+			masked_paths: $masked, readonly_paths: $ro}}
 	}' | jq -c "$filter")" || return 1
 	cri CreateContainer "$(jq -cn --arg pod "$pod" --argjson c "$config" \
 		--argjson sb "$(cat "$BATS_TEST_TMPDIR/pods/$pod")" \

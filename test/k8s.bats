@@ -219,6 +219,25 @@ teardown() {
 	refute_line --partial 'nc -l'
 }
 
+@test "k8s: pods reach each other over the CNI bridge (inside containerd's network namespace)" {
+	local pa pb ca cb ip
+	pa="$(run_pod pa)"
+	pb="$(run_pod pb)"
+	ca="$(run_ctr "$pa" ca '.command = ["sh", "-c", "while :; do echo tcp-from-pa | nc -l -p 8080; done"]')"
+	cb="$(run_ctr "$pb" cb)"
+	wait_ctr_state "$ca" CONTAINER_RUNNING
+	wait_ctr_state "$cb" CONTAINER_RUNNING
+	ip="$(cri PodSandboxStatus "{\"pod_sandbox_id\": \"$pa\"}" | jq -r .status.network.ip)"
+	[[ "$ip" == 10.88.77.* ]] || fail "pod pa has no address: $ip"
+	[[ "$ip" != "$(cri PodSandboxStatus "{\"pod_sandbox_id\": \"$pb\"}" | jq -r .status.network.ip)" ]] ||
+		fail "both pods have $ip"
+	retry 20 _exec_has "$cb" tcp-from-pa nc "$ip" 8080 || fail "pod pb did not reach $ip:8080"
+	# the host's network namespace has no such address or bridge
+	run ip -o addr show
+	refute_output --partial 10.88.77.
+	refute_output --partial boxk8s0
+}
+
 # _exec_has ID TEXT CMD...: ExecSync's stdout of CMD in ID contains TEXT.
 _exec_has() {
 	local out

@@ -28,6 +28,7 @@ std::vector<Hierarchy> cgroup_hierarchies();
 struct CgroupPlacement {
     std::vector<std::string> dirs;     // one per hierarchy
     std::vector<std::string> created;  // those of dirs that box made (empty when it did)
+    std::string systemd_unit;          // the transient unit box had systemd make (systemd driver)
 };
 
 // The cgroup a container lives in, across every hierarchy.

@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "cgroup_entry.hpp"
+#include "cgroup_manager.hpp"
 #include "cgroup_resources.hpp"
 #include "cgroup_stats.hpp"
 #include "cgroups.hpp"
@@ -124,7 +125,13 @@ public:
         while (::flock(dir_.get(), LOCK_EX) < 0 && errno == EINTR) {
         }
         if (!still_ours()) return;
-        cgroup_destroy(cgroups_);
+        if (cgroups_) {
+            try {
+                cgroups_->destroy();
+            } catch (const Error& e) {
+                log::warn(e.what());
+            }
+        }
         if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
         try {
             store_.remove(id_);
@@ -133,7 +140,7 @@ public:
         }
     }
     void set_child(pid_t pid) { child_ = pid; }
-    void set_cgroups(std::vector<std::string> created) { cgroups_ = std::move(created); }
+    void set_cgroups(CgroupManager* cgroups) { cgroups_ = cgroups; }
     void set_pid_file(std::string path) { pid_file_ = std::move(path); }
     void dismiss() { done_ = true; }
 
@@ -149,7 +156,7 @@ private:
     std::string id_;
     UniqueFd dir_;
     pid_t child_ = -1;
-    std::vector<std::string> cgroups_;
+    CgroupManager* cgroups_ = nullptr;  // outlives this
     std::string pid_file_;
     bool done_ = false;
 };
@@ -159,7 +166,7 @@ private:
 // namespace; else init and its descendants, and every process in its own user namespace
 // (which box exec joins, and which a re-parented daemon does not leave).
 std::vector<pid_t> container_processes(const ContainerState& st) {
-    if (!st.cgroups_created.empty()) return cgroup_tree_pids(st.cgroups_created);
+    if (!st.cgroups_created.empty()) return CgroupManager::for_container(st)->pids();
     UniqueFd pidfd = open_pidfd(st.pid, st.pid_start_time);
     if (!pidfd) return {};
     std::vector<pid_t> out = st.own_pid_ns ? pid_namespace_members(st.pid) : process_tree(st.pid);
@@ -193,8 +200,7 @@ void kill_container(const ContainerState& st) {
         for (pid_t p : stopped) ::kill(p, SIGKILL);
     }
     pidfd_signal(pidfd.get(), SIGKILL);
-    if (!st.cgroups_created.empty() && cgroup_is_frozen(st.cgroups_created))
-        cgroup_set_frozen(st.cgroups_created, false);
+    if (auto cgroups = CgroupManager::for_container(st); cgroups->frozen()) cgroups->set_frozen(false);
     if (!pidfd_wait_exit(pidfd.get(), 10000)) throw Error("container " + quote(st.id) + " did not exit after SIGKILL");
 }
 
@@ -274,7 +280,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     Spec spec = load_bundle_spec(bundle);
     validate_for_create(spec, opts, relay_socket != nullptr);
     bool rootless = runs_rootless();
-    std::string cgroup_path = ContainerCgroup::resolve_path(spec.linux.cgroups_path, opts.id, systemd_cgroup_);
+    auto cgroups = CgroupManager::for_create(spec.linux.cgroups_path, opts.id, systemd_cgroup_, rootless);
     UniqueFd console;
     bool relayed = spec.process->terminal && opts.console_socket.empty();
     if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
@@ -307,30 +313,21 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     // Record where the cgroups will be, and which of them this create is about to make, before
     // making them, so that a create killed at any point leaves a state from which delete
     // --force finds everything, and nothing it did not make.
-    CgroupPlacement planned = ContainerCgroup::plan(cgroup_path);
+    CgroupPlacement planned = cgroups->plan();
     st.cgroup_dirs = planned.dirs;
     store_.save(st, false);
-    store_.save_cgroups_created(opts.id, planned.created);
-    CgroupPlacement placement;
-    // Rootless without a delegated cgroup: run without one, unless limits were asked for.
-    if (!rootless || (spec.linux.resources && has_limits(*spec.linux.resources))) {
-        try {
-            placement = ContainerCgroup::create(cgroup_path, spec.linux.resources);
-        } catch (const Error& e) {
-            if (!rootless) throw;
-            throw Error(std::string("cgroup resources were requested but cannot be set without root: ") + e.what());
-        }
-    } else {
-        try {
-            placement = ContainerCgroup::create(cgroup_path, std::nullopt);
-        } catch (const Error& e) {
-            log::debug(std::string("rootless: running without a cgroup: ") + e.what());
-        }
-    }
-    st.cgroup_dirs = placement.dirs;
-    st.cgroups_created = placement.created;
-    if (placement.created != planned.created) store_.save_cgroups_created(opts.id, placement.created);
-    rollback.set_cgroups(placement.created);
+    store_.save_cgroups_created(opts.id, planned);
+    rollback.set_cgroups(cgroups.get());
+    cgroups->create(spec.linux.resources);
+    auto record_placement = [&] {
+        const CgroupPlacement& placement = cgroups->placement();
+        st.cgroup_dirs = placement.dirs;
+        st.cgroups_created = placement.created;
+        st.systemd_unit = placement.systemd_unit;
+        if (placement.created != planned.created || placement.systemd_unit != planned.systemd_unit)
+            store_.save_cgroups_created(opts.id, placement);
+    };
+    record_placement();
 
     UniqueFd state_dir = store_.open_dir(opts.id);
     if (wait_for_start) {
@@ -401,9 +398,14 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
         }
     };
     send_or_report({MsgType::Go, dump_json(Json{{"setgroups", setgroups_allowed}, {"pid", child}})});
-    // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace.
+    // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace, and
+    // learns here where its cgroups are when they were made after it (systemd's scope).
     cgroup_entry.place_v2(child, born_in_cgroup);
-    send_or_report({MsgType::Go, "cgroup"});
+    std::vector<std::string> dirs_before = st.cgroup_dirs;
+    cgroups->place_init(child, spec.linux.resources);
+    record_placement();
+    if (st.cgroup_dirs != dirs_before) store_.save(st, false);
+    send_or_report({MsgType::Go, st.cgroup_dirs == dirs_before ? "cgroup" : dump_json(Json(st.cgroup_dirs))});
 
     for (;;) {
         UniqueFd passed;
@@ -497,12 +499,12 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
         pidfd_signal(pidfd.get(), sig);
     }
     // A frozen process cannot act on a signal; SIGKILL must still end a paused container.
-    if (status == Status::Paused && sig == SIGKILL) cgroup_set_frozen(st.cgroups_created, false);
+    if (status == Status::Paused && sig == SIGKILL) CgroupManager::for_container(st)->set_frozen(false);
 }
 
 void Runtime::destroy(const ContainerState& st) {
     kill_container(st);
-    cgroup_destroy(st.cgroups_created);
+    CgroupManager::for_container(st)->destroy();
     store_.remove(st.id);
     // (A create that died before writing its state has no hooks to run.)
     if (!st.bundle.empty())
@@ -523,10 +525,10 @@ void Runtime::remove(const std::string& id, bool force) {
         ContainerState known;
         known.id = id;
         if (auto init = store_.init_record(id)) std::tie(known.pid, known.pid_start_time) = *init;
-        known.cgroups_created = store_.cgroups_created(id);
+        store_.load_cgroups_created(known);
         kill_container(known);
         try {
-            cgroup_destroy(known.cgroups_created);
+            CgroupManager::for_container(known)->destroy();
         } catch (const Error& ce) {
             log::warn(ce.what());
         }
@@ -601,13 +603,14 @@ void Runtime::update(const std::string& id, const Resources& resources) {
     ContainerState st = store_.load(id);
     Status status = store_.status(st);
     if (status == Status::Stopped) throw Error("cannot update container " + quote(id) + ": it is stopped");
-    if (st.cgroups_created.empty()) throw no_cgroup_of_its_own("update", st);
+    auto cgroups = CgroupManager::for_container(st);
+    if (!cgroups->owns_cgroup()) throw no_cgroup_of_its_own("update", st);
     // Device rules are never changed by update; those given are ignored, as runc 1.1 does
     // (SkipDevices). containerd's CRI sends the container's whole linux.resources, devices
     // included, with every UpdateContainerResources.
     Resources without_devices = resources;
     without_devices.devices.clear();
-    ContainerCgroup::apply(st.cgroups_created, without_devices);
+    cgroups->update(without_devices);
 }
 
 Json Runtime::stats(const std::string& id) const {
@@ -654,8 +657,9 @@ void Runtime::pause(const std::string& id) {
     Status status = store_.status(st);
     if (status != Status::Running && status != Status::Created)
         throw Error("cannot pause container " + quote(id) + ": it is " + status_name(status));
-    if (st.cgroups_created.empty()) throw no_cgroup_of_its_own("pause", st);
-    cgroup_set_frozen(st.cgroups_created, true);
+    auto cgroups = CgroupManager::for_container(st);
+    if (!cgroups->owns_cgroup()) throw no_cgroup_of_its_own("pause", st);
+    cgroups->set_frozen(true);
 }
 
 void Runtime::resume(const std::string& id) {
@@ -664,7 +668,7 @@ void Runtime::resume(const std::string& id) {
     Status status = store_.status(st);
     if (status != Status::Paused)
         throw Error("cannot resume container " + quote(id) + ": it is " + status_name(status) + ", not paused");
-    cgroup_set_frozen(st.cgroups_created, false);
+    CgroupManager::for_container(st)->set_frozen(false);
 }
 
 }  // namespace box

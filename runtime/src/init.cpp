@@ -89,6 +89,9 @@ void run_container_init(const InitContext& ctx) {
         rc.before_cgroups = [&] {
             auto placed = recv_message(sync_fd);
             if (!placed || placed->type != MsgType::Go) _exit(1);
+            // The parent names the cgroups when they were made after us (systemd's scope).
+            if (!placed->payload.empty() && placed->payload[0] == '[')
+                rc.cgroup_dirs = Json::parse(placed->payload).get<std::vector<std::string>>();
             if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
                 throw_errno("creating the cgroup namespace");
         };

@@ -166,23 +166,35 @@ std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::str
     return std::make_pair(static_cast<pid_t>(pid), static_cast<uint64_t>(start));
 }
 
-void StateStore::save_cgroups_created(const std::string& id, const std::vector<std::string>& dirs) const {
-    std::string text;
-    for (const auto& d : dirs) text += d + "\n";
+void StateStore::save_cgroups_created(const std::string& id, const CgroupPlacement& placement) const {
+    // The unit first: a create killed in between leaves a unit to stop rather than dirs alone.
     UniqueFd d = open_dir(id);
+    if (!placement.systemd_unit.empty())
+        write_file_atomic_at(d.get(), "systemd-unit", placement.systemd_unit + "\n", 0600, Durability::Unsynced,
+                             Replace::Yes, dir(id) + "/systemd-unit");
+    else
+        ::unlinkat(d.get(), "systemd-unit", 0);
+    std::string text;
+    for (const auto& dir_made : placement.created) text += dir_made + "\n";
     write_file_atomic_at(d.get(), "cgroups", text, 0600, Durability::Unsynced, Replace::Yes, dir(id) + "/cgroups");
 }
 
-std::vector<std::string> StateStore::cgroups_created(const std::string& id) const {
+void StateStore::load_cgroups_created(ContainerState& st) const {
     std::string text;
-    std::vector<std::string> out;
-    UniqueFd d = open_dir(id, true);
-    if (!d || !try_read_file_at(d.get(), "cgroups", text)) return out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        if (is_below_cgroup_root(line)) out.push_back(line);
-    return out;
+    st.cgroups_created.clear();
+    st.systemd_unit.clear();
+    UniqueFd d = open_dir(st.id, true);
+    if (!d) return;
+    if (try_read_file_at(d.get(), "cgroups", text)) {
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line))
+            if (is_below_cgroup_root(line)) st.cgroups_created.push_back(line);
+    }
+    if (try_read_file_at(d.get(), "systemd-unit", text)) {
+        std::istringstream in(text);
+        std::getline(in, st.systemd_unit);
+    }
 }
 
 ContainerState StateStore::load(const std::string& id) const {
@@ -216,7 +228,7 @@ ContainerState StateStore::load(const std::string& id) const {
         if (auto c = r.get("cgroupDirs")) s.cgroup_dirs = c->as_string_array();
         if (auto n = r.get("ownPidNamespace")) s.own_pid_ns = n->as_bool();
         if (auto n = r.get("ownUserNamespace")) s.own_user_ns = n->as_bool();
-        s.cgroups_created = cgroups_created(id);
+        load_cgroups_created(s);
         if (auto c = r.get("config")) s.config = c->raw();
         return s;
     } catch (const Json::exception& e) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgroups.hpp"
 #include "fd.hpp"
 #include "json_reader.hpp"
 
@@ -35,6 +36,9 @@ struct ContainerState {
     // Those of cgroup_dirs that box made (kept in --root/ID/cgroups): the only cgroups whose
     // processes box signals and that it freezes, limits or removes.
     std::vector<std::string> cgroups_created;
+    // The transient unit systemd made for it (kept in --root/ID/systemd-unit) when it was created
+    // with the systemd cgroup driver: then every later command goes through systemd too.
+    std::string systemd_unit;
     // Whether the container has pid and user namespaces of its own (not joined by path): then
     // every process in them is the container's.
     bool own_pid_ns = false;
@@ -79,8 +83,10 @@ public:
 
     // The cgroups box made for the container, one directory a line in --root/ID/cgroups,
     // also kept apart from state.json so that a damaged state file does not hide them.
-    void save_cgroups_created(const std::string& id, const std::vector<std::string>& dirs) const;
-    std::vector<std::string> cgroups_created(const std::string& id) const;
+    // The systemd unit, if any, likewise in --root/ID/systemd-unit.
+    void save_cgroups_created(const std::string& id, const CgroupPlacement& placement) const;
+    // Fills in st.cgroups_created and st.systemd_unit from those files.
+    void load_cgroups_created(ContainerState& st) const;
 
     Status status(const ContainerState& state) const;
 

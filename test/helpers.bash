@@ -974,7 +974,14 @@ runc_available() {
 
 # runc_ref ARGS...: runc with a state dir of this test.
 runc_ref() {
-	timeout -k 5 "$BOX_CMD_TIMEOUT" runc --root "$BATS_TEST_TMPDIR/runc-state" "$@"
+	# timeout runs runc in a background process group: with a terminal on
+	# stdin (make test at a terminal), runc exec's setns process stops on it
+	# (SIGTTOU/SIGTTIN) and is killed by the timeout. No test types into it.
+	if [[ -t 0 ]]; then
+		timeout -k 5 "$BOX_CMD_TIMEOUT" runc --root "$BATS_TEST_TMPDIR/runc-state" "$@" </dev/null
+	else
+		timeout -k 5 "$BOX_CMD_TIMEOUT" runc --root "$BATS_TEST_TMPDIR/runc-state" "$@"
+	fi
 }
 
 # runc_bg ARGS...: runc_ref for create and run -d, whose container keeps the

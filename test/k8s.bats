@@ -76,6 +76,14 @@ teardown() {
 	run cri ListPodSandbox
 	assert_success
 	assert_equal "$(jq -r '.items[] | select(.id == "'"$pod"'") | .state' <<<"$output")" SANDBOX_READY
+	# the ImageService knows the pause image it ran and the test image
+	run cri ListImages
+	assert_success
+	assert_equal "$(jq -r '[.images[].repo_tags[]] | sort | join(" ")' <<<"$output")" "$K8S_PAUSE_IMAGE $K8S_IMAGE"
+	run cri ImageStatus "{\"image\": {\"image\": \"$K8S_IMAGE\"}}"
+	assert_success
+	[[ "$(jq -r .image.id <<<"$output")" == sha256:* && "$(jq -r .image.size <<<"$output")" -gt 0 ]] ||
+		fail "ImageStatus: $output"
 }
 
 @test "k8s: a container's exit code, reason and times; its log in the CRI format" {

@@ -15,7 +15,7 @@ CMD        ?= echo hello from box; uname -a; id; cat /etc/os-release | head -1
 
 # Files checked by `make lint`. Bats files are checked as bash.
 LINT_SH   := $(wildcard hack/*.sh) $(wildcard .ci/run) $(wildcard runtime/tools/*.sh) runtime/tools/box.bash-completion
-LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*/*.bats) $(wildcard test/*.bash)
+LINT_BATS := $(wildcard test/*.bats) $(wildcard test/*/*.bats) $(wildcard test/*.bash) $(wildcard test/*/*.bash)
 
 # make install: where, as packagers expect (runc installs to $(PREFIX)/sbin too).
 PREFIX      ?= /usr/local

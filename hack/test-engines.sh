@@ -10,6 +10,7 @@
 #   baseline on this host), then with box.
 #   --no-runc     only the run with box (--runc, the old opt-in, is accepted)
 #   --no-install  do not apt-get install anything
+# Prints the `N passed, N failed, N skipped` summary line last, as hack/test.sh.
 # Environment: BUILD_DIR, ROOTFS_DIR (as for make), BOX_BIN, ROOTFS (as for
 #   the rest of the suite), BOX_ENGINE_TIMEOUT (seconds per engine command,
 #   default 60).
@@ -78,12 +79,17 @@ if [[ $(id -u) -eq 0 ]] && ! "$REPO/hack/rootless-user.sh" "$BOX_BIN" "$ROOTFS" 
 fi
 files=(test/engines.bats test/engines-docker.bats test/engines-rootless.bats)
 
+# shellcheck source=hack/tap-summary.sh
+source "$REPO/hack/tap-summary.sh"
+tap=$(mktemp)
+trap 'rm -f "$tap"' EXIT
 rc=0
 cd "$REPO"
 if [[ $with_runc == 1 ]]; then
   note "baseline: the engines with runc"
-  BOX_TEST_ENGINES=1 BOX_ENGINE_RUNTIME=runc bats "${args[@]}" "${files[@]}" || rc=$?
+  BOX_TEST_ENGINES=1 BOX_ENGINE_RUNTIME=runc bats --tap "${args[@]}" "${files[@]}" |
+    sed -u 's/^\(\(not \)\?ok [0-9]* \)/\1[runc] /' | tee -a "$tap" || rc=$?
 fi
 note "the engines with $BOX_BIN"
-BOX_TEST_ENGINES=1 bats "${args[@]}" "${files[@]}" || rc=$?
-exit "$rc"
+BOX_TEST_ENGINES=1 bats --tap "${args[@]}" "${files[@]}" | tee -a "$tap" || rc=$?
+tap_summary "$tap" "$rc"

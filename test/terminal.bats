@@ -293,7 +293,7 @@ read -r stat </proc/$$/stat; set -- ${stat#*) }; [ "$4" = $$ ] && [ "$6" = $$ ] 
 @test "terminal: exec -t without --console-socket: a pty of its own, window size, exit status" {
 	update_config '.process.terminal = false'
 	start_container
-	run -6 in_pty "$OUT" "stty cols 66 rows 11; stty -g >$BATS_TEST_TMPDIR/modes; $(box_cmdline exec -t "$CID" sh -c "$PROBE; exit 6"); rc=\$?; echo "box-exit=\$rc"; stty -g >>$BATS_TEST_TMPDIR/modes; exit \$rc"
+	run -6 in_pty "$OUT" "stty cols 66 rows 11; stty -g >$BATS_TEST_TMPDIR/modes; $(box_cmdline exec -t "$CID" sh -c "$PROBE; exit 6"); rc=\$?; echo box-exit=\$rc; stty -g >>$BATS_TEST_TMPDIR/modes; exit \$rc"
 	run pty_text "$OUT"
 	assert_line --regexp '^tty=/dev/pts/[0-9]+$'
 	assert_line "fd0=${lines[0]#tty=}"

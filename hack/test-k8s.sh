@@ -72,6 +72,8 @@ fi
 [[ -x "$ROOTFS/bin/sh" ]] || { note "no rootfs at $ROOTFS (run make rootfs)"; exit 1; }
 if command -v containerd >/dev/null; then note "$(containerd --version 2>&1 | head -n1)"; fi
 
+# shellcheck source=hack/tap-summary.sh
+source "$REPO/hack/tap-summary.sh"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0
@@ -84,9 +86,4 @@ fi
 note "$BOX_BIN as the shim's BinaryName"
 BOX_TEST_K8S=1 bats --tap "${args[@]}" test/k8s.bats | tee -a "$tap" || rc=$?
 
-pass=$(grep -E '^ok [0-9]+ ' "$tap" | grep -vc '# skip' || true)
-skip=$(grep -E '^ok [0-9]+ .*# skip' -c "$tap" || true)
-fail=$(grep -cE '^not ok [0-9]+ ' "$tap" || true)
-((rc == 0 || fail > 0)) && [[ -s "$tap" ]] || fail=$((fail + 1))
-echo "$pass passed, $fail failed, $skip skipped"
-((fail == 0))
+tap_summary "$tap" "$rc"

@@ -130,13 +130,6 @@ JSON
 
 # --- config.json: process ---------------------------------------------------
 
-@test "process.capabilities: unknown capability name" {
-	update_config '.process.capabilities.bounding += ["CAP_NO_SUCH"]'
-	local n
-	n="$(last_index .process.capabilities.bounding)"
-	create_fails "config.json: process.capabilities.bounding[$n]: unknown capability \"CAP_NO_SUCH\""
-}
-
 @test "process.cwd: relative path" {
 	update_config '.process.cwd = "tmp"'
 	create_fails "config.json: process.cwd: must be an absolute path"
@@ -727,12 +720,6 @@ box_in_own_uts() {
 	assert_unchanged_and_nothing_left
 }
 
-@test "exec --cap: unknown capability is a usage error" {
-	start_and_snapshot
-	run --separate-stderr box exec --cap CAP_NO_SUCH "$CID" true
-	assert_box_error -255 '--cap: unknown capability "CAP_NO_SUCH"'
-	assert_unchanged_and_nothing_left
-}
 
 @test "exec --detach --tty without --console-socket is an error" {
 	start_and_snapshot

@@ -107,21 +107,36 @@ set_capabilities() {
 	assert_character_exists "$BUNDLE/rootfs/tmp/null"
 }
 
-@test "capabilities: an unknown capability is rejected, naming the set" {
+@test "capabilities: names box or the kernel does not know are left out with one warning, and the container runs (as runc)" {
 	local set
-	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
 	for set in bounding effective inheritable permitted ambient; do
-		cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
-		update_config ".process.capabilities.${set} = [\"CAP_KILL\", \"CAP_FOO\"]"
-		run --separate-stderr box run --bundle "$BUNDLE" "$CID"
-		assert_box_error "config.json: process.capabilities.${set}[1]: unknown capability \"CAP_FOO\""
-		assert_nothing_left
+		update_config ".process.capabilities.${set} = [\"CAP_KILL\", \"CAP_FOO\", \"KILL\", \"CAP_99\"]"
 	done
+	set_args grep -E '^Cap(Prm|Eff|Bnd|Amb):' /proc/self/status
+	local want_warning='ignoring unknown or unavailable capabilities: [CAP_99 CAP_FOO KILL]'
+	if runc_available; then
+		run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-runc"
+		assert_success
+		[[ "$stderr" == *"level=warning msg=\"$want_warning\""* ]] || fail "runc warned: $stderr"
+		assert_output "$(printf 'CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000020\nCapAmb:\t0000000000000020')"
+	fi
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_equal "$stderr" "box: warning: $want_warning"
+	assert_output "$(printf 'CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000020\nCapAmb:\t0000000000000020')"
+	assert_nothing_left
 }
 
-@test "capabilities: a name without the CAP_ prefix is rejected" {
-	update_config '.process.capabilities.bounding = ["KILL"]'
-	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
-	assert_box_error 'process.capabilities.bounding[0]: unknown capability "KILL"'
+@test "capabilities: one the runtime's own bounding set lacks (it cannot grant it) is left out with a warning, and the container runs" {
+	requires root # (dropping from the bounding set needs CAP_SETPCAP)
+	local set
+	for set in bounding effective permitted; do
+		update_config ".process.capabilities.${set} = [\"CAP_KILL\", \"CAP_SYS_TIME\"]"
+	done
+	set_args grep -E '^Cap(Prm|Eff|Bnd):' /proc/self/status
+	run --separate-stderr setpriv --bounding-set -sys_time -- "$BOX_BIN" --root "$BOX_ROOT" run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_equal "$stderr" "box: warning: ignoring unknown or unavailable capabilities: [CAP_SYS_TIME]"
+	assert_output "$(printf 'CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000020')"
 	assert_nothing_left
 }

@@ -354,11 +354,20 @@ cap_bit() {
 	cap_bit 13 "$output" || fail "CAP_NET_RAW not effective: $output"
 }
 
-@test "exec: --cap with an unknown capability is an error" {
+@test "exec: --cap with a capability box does not know is left out with a warning, as runc" {
 	start_container
-	run --separate-stderr box exec --cap CAP_NO_SUCH "$CID" true
-	assert_box_error -255 '"CAP_NO_SUCH"'
-	assert_only_init
+	local want='ignoring unknown or unavailable capabilities: [CAP_NO_SUCH]'
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		run --separate-stderr runc_ref exec --cap CAP_NO_SUCH --cap CAP_SYS_TIME "$CID-runc" awk '/^CapEff:/ {print $2}' /proc/self/status
+		assert_success
+		[[ "$stderr" == *"level=warning msg=\"$want\""* ]] || fail "runc warned: $stderr"
+		cap_bit 25 "$output" || fail "runc: CAP_SYS_TIME not effective: $output"
+	fi
+	run --separate-stderr box exec --cap CAP_NO_SUCH --cap CAP_SYS_TIME "$CID" awk '/^CapEff:/ {print $2}' /proc/self/status
+	assert_success
+	assert_equal "$stderr" "box: warning: $want"
+	cap_bit 25 "$output" || fail "CAP_SYS_TIME not effective: $output"
 }
 
 @test "exec: --no-new-privs sets no_new_privs" {

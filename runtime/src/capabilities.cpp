@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <fstream>
+#include <set>
 
 #include "capability_names.hpp"
 #include "error.hpp"
@@ -51,6 +52,22 @@ std::vector<std::string> all_capability_names() {
     for (int c = 0; c <= last_capability() && static_cast<size_t>(c) < kCapabilityNames.size(); ++c)
         out.push_back(kCapabilityNames[c]);
     return out;
+}
+
+void leave_out_unavailable(Capabilities& caps) {
+    std::set<std::string> left_out(caps.unknown.begin(), caps.unknown.end());
+    caps.unknown.clear();
+    auto unavailable = [&](int c) {
+        if (c <= last_capability() && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) return false;
+        left_out.insert(capability_name(c));
+        return true;
+    };
+    for (auto* set : {&caps.bounding, &caps.effective, &caps.inheritable, &caps.permitted, &caps.ambient})
+        std::erase_if(*set, unavailable);
+    if (left_out.empty()) return;
+    std::string names;
+    for (const auto& n : left_out) names += (names.empty() ? "" : " ") + n;
+    log::warn("ignoring unknown or unavailable capabilities: [" + names + "]");
 }
 
 void drop_bounding_set(const Capabilities& caps) {

@@ -42,24 +42,26 @@ uint32_t as_user_id(const JsonReader& r) {
     return static_cast<uint32_t>(v);
 }
 
-std::vector<int> parse_capability_set(const JsonReader& r) {
+std::vector<int> parse_capability_set(const JsonReader& r, std::vector<std::string>& unknown) {
     std::vector<int> out;
     for (const auto& item : r.as_array()) {
         std::string name = item.as_string();
         int cap = capability_from_name(name);
-        if (cap < 0) item.fail("unknown capability " + quote(name));
-        out.push_back(cap);
+        if (cap < 0)
+            unknown.push_back(name);
+        else
+            out.push_back(cap);
     }
     return out;
 }
 
 Capabilities parse_capabilities(const JsonReader& r) {
     Capabilities caps;
-    if (auto v = r.get("bounding")) caps.bounding = parse_capability_set(*v);
-    if (auto v = r.get("effective")) caps.effective = parse_capability_set(*v);
-    if (auto v = r.get("inheritable")) caps.inheritable = parse_capability_set(*v);
-    if (auto v = r.get("permitted")) caps.permitted = parse_capability_set(*v);
-    if (auto v = r.get("ambient")) caps.ambient = parse_capability_set(*v);
+    if (auto v = r.get("bounding")) caps.bounding = parse_capability_set(*v, caps.unknown);
+    if (auto v = r.get("effective")) caps.effective = parse_capability_set(*v, caps.unknown);
+    if (auto v = r.get("inheritable")) caps.inheritable = parse_capability_set(*v, caps.unknown);
+    if (auto v = r.get("permitted")) caps.permitted = parse_capability_set(*v, caps.unknown);
+    if (auto v = r.get("ambient")) caps.ambient = parse_capability_set(*v, caps.unknown);
     return caps;
 }
 

@@ -43,6 +43,9 @@ struct User {
 // Each set is a list of capability numbers; absent sets stay absent (empty after exec).
 struct Capabilities {
     std::vector<int> bounding, effective, inheritable, permitted, ambient;
+    // Names box does not know, left out of the sets: the runtime spec (1.1+) says to warn, not
+    // fail (leave_out_unavailable() warns).
+    std::vector<std::string> unknown;
 };
 
 struct ConsoleSize {

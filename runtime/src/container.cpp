@@ -20,6 +20,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "capabilities.hpp"
 #include "cgroup_entry.hpp"
 #include "cgroup_manager.hpp"
 #include "cgroup_resources.hpp"
@@ -279,6 +280,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     std::string bundle = absolute_dir(opts.bundle);
     Spec spec = load_bundle_spec(bundle);
     validate_for_create(spec, opts, relay_socket != nullptr);
+    if (spec.process->capabilities) leave_out_unavailable(*spec.process->capabilities);
     bool rootless = runs_rootless();
     auto cgroups = CgroupManager::for_create(spec.linux.cgroups_path, opts.id, systemd_cgroup_, rootless);
     UniqueFd console;

@@ -190,15 +190,19 @@ int Runtime::exec(const ExecOptions& opts) {
         if (!opts.additional_gids.empty()) proc.user.additional_gids = opts.additional_gids;
         if (opts.no_new_privs) proc.no_new_privileges = true;
         for (const auto& name : opts.caps) {
-            int cap = capability_from_name(name);
-            if (cap < 0) throw UsageError("--cap: unknown capability " + quote(name));
             if (!proc.capabilities) proc.capabilities = Capabilities{};
+            int cap = capability_from_name(name);
+            if (cap < 0) {
+                proc.capabilities->unknown.push_back(name);  // left out with a warning, as runc
+                continue;
+            }
             for (auto* set :
                  {&proc.capabilities->bounding, &proc.capabilities->effective, &proc.capabilities->permitted,
                   &proc.capabilities->inheritable, &proc.capabilities->ambient})
                 set->push_back(cap);
         }
     }
+    if (proc.capabilities) leave_out_unavailable(*proc.capabilities);
     // In the foreground box holds the terminal itself (tty_relay.hpp); detached, someone else must.
     if (proc.terminal && opts.console_socket.empty() && opts.detach)
         throw Error("exec: a terminal was requested but no --console-socket was given (exec --detach needs one)");

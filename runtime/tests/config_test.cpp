@@ -84,11 +84,15 @@ TEST(Config, UnknownNamespaceTypeIsNamed) {
               "config.json: linux.namespaces[" + std::to_string(index) + "].type: unknown namespace type \"foo\"");
 }
 
-TEST(Config, UnknownCapabilityAndRlimitAreNamed) {
-    EXPECT_NE(error_of(with([](Json& j) {
-                  j["process"]["capabilities"]["bounding"].push_back("CAP_NOPE");
-              })).find("unknown capability \"CAP_NOPE\""),
-              std::string::npos);
+TEST(Config, UnknownCapabilityIsLeftOutAndRlimitIsNamed) {
+    Spec spec = parse_spec(with([](Json& j) {
+        j["process"]["capabilities"]["bounding"] = {"CAP_KILL", "CAP_NOPE"};
+        j["process"]["capabilities"]["ambient"] = {"KILL"};
+    }));
+    ASSERT_TRUE(spec.process->capabilities);
+    EXPECT_EQ(spec.process->capabilities->bounding, std::vector<int>{5});
+    EXPECT_TRUE(spec.process->capabilities->ambient.empty());
+    EXPECT_EQ(spec.process->capabilities->unknown, (std::vector<std::string>{"CAP_NOPE", "KILL"}));
     EXPECT_NE(
         error_of(with([](Json& j) { j["process"]["rlimits"][0]["type"] = "RLIMIT_NOPE"; })).find("unknown rlimit"),
         std::string::npos);

@@ -313,21 +313,21 @@ box_in_own_uts() {
 	return "$rc"
 }
 
-@test "domainname without a new uts namespace" {
+@test "domainname without a uts namespace, or in the runtime's own" {
 	requires root
 	update_config 'del(.hostname) | .domainname = "box.example" | .linux.namespaces |= map(select(.type != "uts"))'
 	run --separate-stderr box_in_own_uts create --bundle "$BUNDLE" "$CID"
-	assert_box_error "config.json: domainname: setting the domainname needs a new uts namespace"
+	assert_box_error "config.json: domainname: setting it needs a uts namespace in linux.namespaces"
 	assert_nothing_left
 	update_config ".linux.namespaces += [{type: \"uts\", path: \"/proc/self/ns/uts\"}]"
 	run --separate-stderr box_in_own_uts create --bundle "$BUNDLE" "$CID"
-	assert_box_error "config.json: domainname: setting the domainname needs a new uts namespace"
+	assert_box_error "config.json: domainname: needs a uts namespace of its own: \"/proc/self/ns/uts\" is the runtime's own (the host's)"
 	assert_nothing_left
 }
 
 @test "hostname without a uts namespace" {
 	update_config '.hostname = "box" | .linux.namespaces |= map(select(.type != "uts"))'
-	create_fails "config.json: hostname: setting the hostname needs a new uts namespace"
+	create_fails "config.json: hostname: setting it needs a uts namespace in linux.namespaces"
 }
 
 @test "linux.intelRdt: not supported" {

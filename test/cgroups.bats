@@ -695,28 +695,47 @@ assert_default_limits() {
 	assert_default_limits
 }
 
-@test "cgroups: device rules take every access string runc takes (its r, w and m); an empty one is rejected" {
+@test "cgroups: device rules take every access string runc takes (its r, w and m, any order, repeated); one without r, w or m is rejected" {
 	requires root
 	update_config '.linux.resources.devices += [
 		{ allow: true, type: "c", major: 1, minor: 11, access: "rwa" },
 		{ allow: true, type: "b", major: 7, minor: 1, access: "mrw" },
-		{ allow: true, type: "c", major: 1, minor: 12, access: "wr" }]'
+		{ allow: true, type: "c", major: 1, minor: 12, access: "wr" },
+		{ allow: true, type: "c", major: 1, minor: 14, access: "mmwrr" },
+		{ allow: true, type: "c", major: 1, minor: 15, access: "m" }]'
 	create_container
-	local mp list rule
+	local mp list rule rules=('c 1:11 rw' 'b 7:1 rwm' 'c 1:12 rw' 'c 1:14 rwm' 'c 1:15 m')
 	if mp="$(cgroup_v1_mount devices)"; then
 		list="$(cat "$mp/box/$CID/devices.list")"
-		for rule in 'c 1:11 rw' 'b 7:1 rwm' 'c 1:12 rw'; do
+		for rule in "${rules[@]}"; do
 			grep -qxF "$rule" <<<"$list" || fail "devices.list lacks '$rule': $list"
 		done
-	fi
-	if runc_available; then
-		runc_bg create --bundle "$(runc_bundle)" "$CID-runc"
+		if runc_available; then
+			runc_bg create --bundle "$(runc_bundle)" "$CID-runc"
+			list="$(cat "$mp/boxtest-runc-$CID/devices.list")"
+			for rule in "${rules[@]}"; do
+				grep -qxF "$rule" <<<"$list" || fail "runc's devices.list lacks '$rule': $list"
+			done
+		fi
 	fi
 	box delete "$CID"
-	update_config '.linux.resources.devices += [{ allow: true, type: "c", major: 1, minor: 13, access: "" }]'
-	local n
-	n="$(jq '.linux.resources.devices | length - 1' "$BUNDLE/config.json")"
-	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
-	assert_box_error "linux.resources.devices[$n].access: must not be empty"
-	assert_nothing_left
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+	local access n
+	for access in "" x RWM; do
+		cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+		update_config ".linux.resources.devices += [{ allow: false, type: \"c\", major: 1, minor: 13, access: \"$access\" }]"
+		n="$(jq '.linux.resources.devices | length - 1' "$BUNDLE/config.json")"
+		if [[ -n "$access" ]] && runc_available; then
+			rm -rf "$BATS_TEST_TMPDIR/runc-bundle"
+			run --separate-stderr runc_ref run --bundle "$(runc_bundle "/boxtest-runc2-$CID")" "$CID-runc2"
+			[[ "$status" -ne 0 ]] || fail "runc ran with device access \"$access\""
+		fi
+		run --separate-stderr box create --bundle "$BUNDLE" "$CID"
+		if [[ -z "$access" ]]; then
+			assert_box_error "linux.resources.devices[$n].access: must not be empty"
+		else
+			assert_box_error "linux.resources.devices[$n].access: \"$access\" has none of r, w and m"
+		fi
+		assert_nothing_left
+	done
 }

@@ -715,3 +715,81 @@ cap_bit() {
 		assert_output --partial "cannot exec in a paused container"
 	fi
 }
+
+# ---------------------------------------------------------------------------
+# --cgroup [CONTROLLER:]PATH (runc 1.1): a sub-cgroup of the container's
+# ---------------------------------------------------------------------------
+
+# own_cgroup_line KEY: from /proc/PID/cgroup on stdin, the path in the
+# hierarchy whose key is KEY ("memory", "" for v2).
+own_cgroup_line() {
+	awk -F: -v k="$1" '$2 == k { print $3 }'
+}
+
+@test "exec --cgroup memory:SUB puts the process in SUB in the memory hierarchy only, as runc" {
+	requires root cgroup_v1 cgroup_controller=memory
+	start_container
+	local mp
+	mp="$(cgroup_v1_mount memory)"
+	mkdir "$mp/box/$CID/sub"
+	run --separate-stderr box exec --cgroup memory:sub "$CID" cat /proc/self/cgroup
+	assert_success
+	assert_equal "$(own_cgroup_line memory <<<"$output")" "/box/$CID/sub"
+	assert_equal "$(own_cgroup_line pids <<<"$output")" "/box/$CID"
+	assert_equal "$(own_cgroup_line "" <<<"$output")" "/box/$CID"
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		mkdir "$mp/boxtest-runc-$CID/sub"
+		run --separate-stderr runc_ref exec --cgroup memory:sub "$CID-runc" cat /proc/self/cgroup
+		assert_success
+		assert_equal "$(own_cgroup_line memory <<<"$output")" "/boxtest-runc-$CID/sub"
+		assert_equal "$(own_cgroup_line pids <<<"$output")" "/boxtest-runc-$CID"
+	fi
+}
+
+@test "exec --cgroup SUB (no controller) puts the process in SUB in every hierarchy" {
+	requires root
+	start_container
+	local mp
+	while read -r mp _; do
+		[[ -d "$mp/box/$CID" ]] || continue
+		mkdir "$mp/box/$CID/sub"
+		# cpuset: a child starts with no cpus and mems (the kernel refuses tasks then)
+		if [[ -f "$mp/box/$CID/cpuset.cpus" ]]; then
+			cat "$mp/box/$CID/cpuset.cpus" >"$mp/box/$CID/sub/cpuset.cpus"
+			cat "$mp/box/$CID/cpuset.mems" >"$mp/box/$CID/sub/cpuset.mems"
+		fi
+	done < <(cgroup_mounts)
+	run --separate-stderr box exec --cgroup sub "$CID" cat /proc/self/cgroup
+	assert_success
+	local line
+	while IFS= read -r line; do
+		[[ "$line" == */box/"$CID"* ]] || continue
+		[[ "$line" == *"/box/$CID/sub" ]] || fail "not in sub: $line (all: $output)"
+	done <<<"$output"
+	run box exec "$CID" cat /proc/self/cgroup
+	assert_success
+	refute_output --partial "/sub"
+}
+
+@test "exec --cgroup: a path out of the container's cgroup, one that does not exist, a malformed one: one line, 255, nothing started" {
+	requires root
+	start_container
+	run --separate-stderr box exec --cgroup ../.. "$CID" touch /started
+	assert_box_error -255 '--cgroup "../..": ../.. is not a sub cgroup path'
+	run --separate-stderr box exec --cgroup pids:sub/../../x "$CID" touch /started
+	assert_box_error -255 'is not a sub cgroup path'
+	run --separate-stderr box exec --cgroup nosuch "$CID" touch /started
+	assert_box_error -255 "/box/$CID/nosuch\" does not exist"
+	run --separate-stderr box exec --cgroup memory:a --cgroup b "$CID" touch /started
+	assert_box_error -255 'invalid --cgroup argument: b (missing <controller>: prefix)'
+	run --separate-stderr box exec --cgroup a:b:c "$CID" touch /started
+	assert_box_error -255 'invalid --cgroup argument: a:b:c'
+	[[ ! -e "$BUNDLE/rootfs/started" ]] || fail "a refused exec ran its process"
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		run --separate-stderr runc_ref exec --cgroup ../.. "$CID-runc" true
+		assert_equal "$status" 255
+		[[ "$stderr" == *"../.. is not a sub cgroup path"* ]] || fail "runc said: $stderr"
+	fi
+}

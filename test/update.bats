@@ -441,3 +441,30 @@ changed_limits() {
 			cat "$(cgroup2_mount)/boxtest-runc-$CID/memory.max")" 134217728
 	fi
 }
+
+@test "update: device rules in --resources (podman sends the container's own) are left as they are, whatever their access, as runc" {
+	requires root cgroup_controller=pids
+	start_container
+	local mp="" before=""
+	if mp="$(cgroup_v1_mount devices)"; then
+		before="$(cat "$mp/box/$CID/devices.list")"
+	fi
+	jq -n '{ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 11, access: "rwa" },
+		{ allow: true, type: "c", major: 1, minor: 12, access: "x" }, { allow: true, access: "" }],
+		pids: { limit: 36 } }' >"$BATS_TEST_TMPDIR/r.json"
+	box update --resources "$BATS_TEST_TMPDIR/r.json" "$CID"
+	assert_equal "$(pids_max)" 36
+	if [[ -n "$mp" ]]; then
+		assert_equal "$(cat "$mp/box/$CID/devices.list")" "$before"
+	fi
+	if runc_available; then
+		runc_bg run -d --bundle "$(runc_bundle)" "$CID-runc"
+		if [[ -n "$mp" ]]; then
+			before="$(cat "$mp/boxtest-runc-$CID/devices.list")"
+		fi
+		runc_ref update --resources "$BATS_TEST_TMPDIR/r.json" "$CID-runc"
+		if [[ -n "$mp" ]]; then
+			assert_equal "$(cat "$mp/boxtest-runc-$CID/devices.list")" "$before"
+		fi
+	fi
+}

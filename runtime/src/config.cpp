@@ -192,13 +192,15 @@ Resources parse_resources(const JsonReader& r) {
             if (auto v = item.get("major")) rule.major = v->as_int();
             if (auto v = item.get("minor")) rule.minor = v->as_int();
             if (auto v = item.get("access")) {
-                // As runc: the set of r, w and m in the string, in any order; other letters
-                // ("rwa") grant nothing. An empty string is an error.
+                // As runc: the set of r, w and m in the string, in any order and repeated;
+                // other letters ("rwa") grant nothing. With none of r, w, m runc fails
+                // ("RWM" would deny nothing): box refuses it, naming it.
                 std::string given = v->as_string();
                 if (given.empty()) v->fail("must not be empty (a combination of r, w and m)");
                 rule.access.clear();
                 for (char c : {'r', 'w', 'm'})
                     if (given.find(c) != std::string::npos) rule.access += c;
+                if (rule.access.empty()) v->fail(quote(given) + " has none of r, w and m");
             }
             res.devices.push_back(rule);
         }
@@ -456,6 +458,7 @@ Spec parse_spec(const std::string& text, const std::string& label) {
         // A time namespace would start with zero offsets: silently dropping them would lie to the container.
         if (auto v = l->get("timeOffsets")) v->fail("not supported by box");
         if (auto v = l->get("personality")) lx.personality = parse_personality(*v);
+        lx.mount_label = l->string_or("mountLabel", "");
     }
     return spec;
 }

@@ -155,6 +155,7 @@ struct Linux {
     std::vector<std::string> masked_paths, readonly_paths;
     std::optional<Json> seccomp;               // parsed by seccomp.cpp when the filter is built
     std::optional<unsigned long> personality;  // linux.personality.domain as a PER_* value
+    std::string mount_label;                   // SELinux; refused (security_labels.hpp)
 
     const Namespace* find_namespace(const std::string& type) const;
 };

@@ -36,6 +36,7 @@
 #include "namespaces.hpp"
 #include "proc.hpp"
 #include "seccomp.hpp"
+#include "security_labels.hpp"
 #include "signals.hpp"
 #include "sysctl.hpp"
 #include "timestamp.hpp"
@@ -65,10 +66,8 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreg
             "(create and run --detach need one to hand the terminal to)");
     if (!spec.process->terminal && !opts.console_socket.empty())
         throw Error("--console-socket was given but config.json process.terminal is false");
-    if (!spec.process->apparmor_profile.empty())
-        throw Error("config.json: process.apparmorProfile: AppArmor is not supported by box on this host");
-    if (!spec.process->selinux_label.empty())
-        throw Error("config.json: process.selinuxLabel: SELinux is not supported by box on this host");
+    refuse_security_labels(*spec.process, "config.json: process.");
+    refuse_mount_label(spec.linux.mount_label);
     bool userns = spec.linux.find_namespace("user") != nullptr;
     if (!userns && (!spec.linux.uid_mappings.empty() || !spec.linux.gid_mappings.empty()))
         throw Error("config.json: linux.uidMappings: id mappings need a user namespace in linux.namespaces");
@@ -79,13 +78,19 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreg
             throw Error("config.json: linux.gidMappings: a new user namespace needs uid and gid mappings");
     }
     validate_id_mappings(spec.linux);
-    const Namespace* uts = spec.linux.find_namespace("uts");
-    if (!spec.hostname.empty() && (!uts || !uts->path.empty()))
-        throw Error("config.json: hostname: setting the hostname needs a new uts namespace");
-    // (runc 1.1 ignores domainname; box sets it, so only ever in a uts namespace of the container's)
-    if (spec.domainname && (!uts || !uts->path.empty()))
-        throw Error("config.json: domainname: setting the domainname needs a new uts namespace");
     check_namespace_paths(spec.linux);
+    // As runc, in a uts namespace new or joined by path; not in the runtime's own (the host's),
+    // where runc would change the host's name. (runc 1.1 ignores domainname; box sets it.)
+    const Namespace* uts = spec.linux.find_namespace("uts");
+    for (auto [field, set] :
+         {std::pair{"hostname", !spec.hostname.empty()}, std::pair{"domainname", !!spec.domainname}}) {
+        if (!set || is_containers_own(uts)) continue;
+        if (!uts)
+            throw Error(std::string("config.json: ") + field +
+                        ": setting it needs a uts namespace in linux.namespaces");
+        throw Error(std::string("config.json: ") + field + ": needs a uts namespace of its own: " + quote(uts->path) +
+                    " is the runtime's own (the host's)");
+    }
     validate_sysctls(spec);
     validate_mount_options(spec.mounts);
     if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);

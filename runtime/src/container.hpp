@@ -37,6 +37,7 @@ struct ExecOptions {
     std::string process_label;
     std::string apparmor;
     bool ignore_paused = false;
+    std::vector<std::string> cgroups;  // --cgroup [CONTROLLER:]PATH (cgroup_sub.hpp)
 };
 
 struct ListEntry {

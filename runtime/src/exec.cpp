@@ -21,6 +21,7 @@
 
 #include "capabilities.hpp"
 #include "cgroup_entry.hpp"
+#include "cgroup_sub.hpp"
 #include "cgroups.hpp"
 #include "container.hpp"
 #include "error.hpp"
@@ -33,6 +34,7 @@
 #include "process.hpp"
 #include "rlimits.hpp"
 #include "seccomp.hpp"
+#include "security_labels.hpp"
 #include "signals.hpp"
 #include "tty_relay.hpp"
 
@@ -161,8 +163,8 @@ int Runtime::exec(const ExecOptions& opts) {
                     ": cannot exec in a paused container (use --ignore-paused to override)");
     if (status != Status::Running && status != Status::Created && status != Status::Paused)
         throw Error("cannot exec in container " + quote(opts.id) + ": it is " + status_name(status));
-    if (!opts.process_label.empty()) throw Error("--process-label: SELinux is not supported by box on this host");
-    if (!opts.apparmor.empty()) throw Error("--apparmor: AppArmor is not supported by box on this host");
+    refuse_security_flag("--process-label", opts.process_label);
+    refuse_security_flag("--apparmor", opts.apparmor);
     check_user_flag(opts);
 
     JsonReader config(st.config, "config.json");
@@ -203,6 +205,8 @@ int Runtime::exec(const ExecOptions& opts) {
         }
     }
     if (proc.capabilities) leave_out_unavailable(*proc.capabilities);
+    refuse_security_labels(proc, opts.process_file.empty() ? "config.json: process." : opts.process_file + ": ");
+    std::vector<std::string> cgroup_dirs = sub_cgroup_dirs(st.cgroup_dirs, opts.cgroups);
     // In the foreground box holds the terminal itself (tty_relay.hpp); detached, someone else must.
     if (proc.terminal && opts.console_socket.empty() && opts.detach)
         throw Error("exec: a terminal was requested but no --console-socket was given (exec --detach needs one)");
@@ -249,7 +253,7 @@ int Runtime::exec(const ExecOptions& opts) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
     // The intermediate is born in the v2 cgroup and moves itself into the v1 ones (cgroup_entry.hpp).
-    CgroupEntry cgroup_entry = CgroupEntry::prepare(st.cgroup_dirs);
+    CgroupEntry cgroup_entry = CgroupEntry::prepare(cgroup_dirs);
     std::fflush(nullptr);
     pid_t intermediate = clone_into_cgroup(0, cgroup_entry.v2_dir_fd());
     bool born_in_cgroup = intermediate >= 0;

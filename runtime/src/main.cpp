@@ -182,7 +182,9 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
                                                                "pass N extra fds (3 .. 3+N-1)")(
         "process-label", po::value<std::string>()->default_value(""), "SELinux label")(
         "apparmor", po::value<std::string>()->default_value(""), "AppArmor profile")(
-        "ignore-paused", po::bool_switch(), "allow exec in a paused container");
+        "ignore-paused", po::bool_switch(), "allow exec in a paused container")(
+        "cgroup", po::value<std::vector<std::string>>()->composing(),
+        "run in an existing sub-cgroup of the container: [CONTROLLER[,CONTROLLER]:]PATH");
     auto p = parse_flags(d, args);
     if (wants_help(p, d, "exec [options] ID [COMMAND [ARG...]]")) return 0;
     if (p.positional.empty()) throw UsageError("exec: a container id is required");
@@ -203,6 +205,7 @@ int cmd_exec(Runtime& rt, const std::vector<std::string>& args) {
     o.process_label = p.vm["process-label"].as<std::string>();
     o.apparmor = p.vm["apparmor"].as<std::string>();
     o.ignore_paused = p.vm["ignore-paused"].as<bool>();
+    if (p.vm.count("cgroup")) o.cgroups = p.vm["cgroup"].as<std::vector<std::string>>();
     // As runc: an exec that fails before the program runs exits 255, so that no status of the
     // program itself can be mistaken for it.
     try {
@@ -335,6 +338,9 @@ int cmd_update(Runtime& rt, const std::vector<std::string>& args) {
         }
         std::string label = path == "-" ? "resources" : path;
         Json doc = parse_json(text, label);
+        // runc update leaves the device rules alone, and podman sends the container's own
+        // with every update: they are not read at all, as in runc.
+        if (doc.is_object() && doc.erase("devices")) log::debug("update: device rules are left as they are");
         r = parse_resources(JsonReader(doc, label));
     }
     resources_from_flags(p.vm, r);

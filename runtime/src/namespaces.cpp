@@ -30,6 +30,16 @@ void join_namespace(const Namespace& ns) {
         throw_errno("joining " + ns.type + " namespace " + quote(ns.path));
 }
 
+bool is_containers_own(const Namespace* ns) {
+    if (ns == nullptr) return false;
+    if (ns->path.empty()) return true;
+    struct stat joined {
+    }, own{};
+    std::string self = std::string("/proc/self/ns/") + namespace_proc_name(ns->type);
+    if (::stat(ns->path.c_str(), &joined) < 0 || ::stat(self.c_str(), &own) < 0) return false;
+    return joined.st_dev != own.st_dev || joined.st_ino != own.st_ino;
+}
+
 bool in_user_namespace() {
     static const bool inside = [] {
         std::string map;

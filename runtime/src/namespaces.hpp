@@ -12,6 +12,9 @@ int new_namespace_flags(const Linux& linux);
 void join_namespace(const Namespace& ns);
 // Validates that every namespace path exists and is a namespace of the right type.
 void check_namespace_paths(const Linux& linux);
+// Whether the container has its own namespace NS: a new one, or one joined by path that is
+// not the runtime's own (joining /proc/1/ns/uts would let the config change the host's).
+bool is_containers_own(const Namespace* ns);
 // Whether this process runs in a user namespace other than the initial one (its uid_map
 // is not the identity over the whole id range), like runc's userns.RunningInUserNS.
 bool in_user_namespace();

@@ -6,23 +6,9 @@
 
 #include "error.hpp"
 #include "files.hpp"
+#include "namespaces.hpp"
 
 namespace box {
-namespace {
-
-// The container has its own namespace of TYPE: a new one, or one joined by path that is not
-// the runtime's own (joining /proc/1/ns/net would let the config change the host's values).
-bool owns(const Namespace* ns, const char* type) {
-    if (ns == nullptr) return false;
-    if (ns->path.empty()) return true;
-    struct stat joined {
-    }, own{};
-    std::string self = std::string("/proc/self/ns/") + namespace_proc_name(type);
-    if (::stat(ns->path.c_str(), &joined) < 0 || ::stat(self.c_str(), &own) < 0) return false;
-    return joined.st_dev != own.st_dev || joined.st_ino != own.st_ino;
-}
-
-}  // namespace
 
 void validate_sysctls(const Spec& spec) {
     const Linux& linux = spec.linux;
@@ -36,7 +22,7 @@ void validate_sysctls(const Spec& spec) {
         auto refused = [&](const std::string& why) { return Error(prefix + why); };
         auto require = [&](const char* type, const char* name) {
             const Namespace* ns = linux.find_namespace(type);
-            if (owns(ns, type)) return;
+            if (is_containers_own(ns)) return;
             if (ns == nullptr) throw refused(std::string("needs ") + name + " namespace");
             throw refused(std::string("needs ") + name + " namespace of its own: " + quote(ns->path) +
                           " is the runtime's own (the host's)");

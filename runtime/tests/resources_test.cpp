@@ -70,11 +70,14 @@ TEST(Resources, SwappinessMinusOneIsTheDefault) {
 // runc takes the set of r, w and m in the string and ignores other letters.
 TEST(Resources, DeviceAccessAsRuncReadsIt) {
     Resources r = parse(R"({"devices": [{"allow": true, "access": "rwa"}, {"allow": true, "access": "mrw"},
-                                         {"allow": false, "access": "x"}]})");
+                                         {"allow": false, "access": "mmwrr"}]})");
     ASSERT_EQ(r.devices.size(), 3u);
     EXPECT_EQ(r.devices[0].access, "rw");
     EXPECT_EQ(r.devices[1].access, "rwm");
-    EXPECT_EQ(r.devices[2].access, "");
+    EXPECT_EQ(r.devices[2].access, "rwm");
+    // None of r, w, m: runc cannot apply it, and a deny rule "RWM" must not deny nothing quietly.
+    EXPECT_THROW(parse(R"({"devices": [{"allow": false, "access": "RWM"}]})"), Error);
+    EXPECT_THROW(parse(R"({"devices": [{"allow": false, "access": "x"}]})"), Error);
 }
 
 TEST(Resources, V2ConversionsStayInRange) {

@@ -135,3 +135,51 @@ assert_new_ns() {
 	run cat "/proc/$pid/uid_map"
 	assert_output --regexp '^ +0 +100000 +65536$'
 }
+
+# no_mount_namespace: the config without a mount namespace and without what
+# would need one (mounts, masked and read-only paths, devices, a terminal).
+no_mount_namespace() {
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| .mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.devices, .linux.sysctl)
+		| .process.terminal = false'
+}
+
+@test "without a mount namespace in the config the runtime's is shared, chrooted into the rootfs (as runc), and nothing is mounted" {
+	requires root
+	no_mount_namespace
+	echo in-the-rootfs >"$BUNDLE/rootfs/marker"
+	cp /proc/self/mountinfo "$BATS_TEST_TMPDIR/mountinfo.before"
+	set_args sh -c 'cat /marker; ls /proc | wc -l'
+	run box run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_output "$(printf 'in-the-rootfs\n0')"
+	set_args sleep 1000
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	assert_equal "$(ns_of "$pid" mnt)" "$(ns_of self mnt)"
+	assert_equal "$(readlink "/proc/$pid/root")" "$(readlink -f "$BUNDLE/rootfs")"
+	run box exec "$CID" cat /marker
+	assert_success
+	assert_output in-the-rootfs
+	box delete --force "$CID"
+	assert_mount_table_unchanged "$BATS_TEST_TMPDIR/mountinfo.before"
+	assert_nothing_left
+}
+
+@test "without a mount namespace, what would need a mount is refused, naming it (runc mounts it on the host)" {
+	no_mount_namespace
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+	local edit field
+	for edit in '.mounts = [{destination: "/proc", type: "proc", source: "proc"}]|mounts' \
+		'.linux.maskedPaths = ["/proc/kcore"]|linux.maskedPaths' '.root.readonly = true|root.readonly' \
+		'.process.terminal = true|process.terminal'; do
+		field="${edit##*|}"
+		cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+		update_config "${edit%|*}"
+		run --separate-stderr box run --bundle "$BUNDLE" "$CID"
+		assert_box_error "config.json: $field: "
+		[[ "$stderr" == *"without a mount namespace of the container's own"* ]] || fail "$stderr"
+		assert_nothing_left
+	done
+}

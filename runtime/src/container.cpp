@@ -54,11 +54,27 @@ std::string absolute_dir(const std::string& dir) {
     return resolved;
 }
 
+// Without a mount namespace the process runs in the runtime's, chrooted into the rootfs (as
+// runc). runc then mounts into the host's namespace and leaves it there: box mounts nothing,
+// so refuses all that needs a mount (the words for masked paths are runc's).
+void refuse_without_mount_namespace(const Spec& spec) {
+    auto refuse = [](const std::string& field, const std::string& why) {
+        throw Error("config.json: " + field + ": " + why + " without a mount namespace of the container's own");
+    };
+    if (!spec.linux.masked_paths.empty() || !spec.linux.readonly_paths.empty())
+        refuse("linux.maskedPaths", "unable to restrict sys entries");
+    if (!spec.mounts.empty()) refuse("mounts", "box mounts nothing in the runtime's mount namespace");
+    if (spec.root_readonly) refuse("root.readonly", "box cannot make the rootfs read-only");
+    if (!spec.linux.devices.empty()) refuse("linux.devices", "box creates no devices");
+    if (!spec.linux.rootfs_propagation.empty()) refuse("linux.rootfsPropagation", "box changes no propagation");
+    if (!spec.linux.sysctl.empty()) refuse("linux.sysctl", "there is no /proc to set them in");
+    if (spec.process->terminal) refuse("process.terminal", "there is no devpts for the pty");
+}
+
 // Checks everything that can be checked before a single file or process is created.
 void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreground) {
     if (!spec.process) throw Error("config.json: process: required field is missing");
-    if (!spec.linux.find_namespace("mount"))
-        throw Error("config.json: linux.namespaces: a mount namespace is required");
+    if (!spec.linux.find_namespace("mount")) refuse_without_mount_namespace(spec);
     // Only `run` in the foreground can hold the terminal itself, as in runc.
     if (spec.process->terminal && opts.console_socket.empty() && !foreground)
         throw Error(

@@ -242,6 +242,13 @@ int Runtime::exec(const ExecOptions& opts) {
         if (!fd) throw_errno("opening the container's " + std::string(type) + " namespace");
         ns_fds.emplace_back(type, std::move(fd));
     }
+    // Without a mount namespace to join, the process goes into init's root (a chroot).
+    UniqueFd init_root;
+    if (std::find(ns_types.begin(), ns_types.end(), "mount") == ns_types.end()) {
+        init_root.reset(
+            ::open(("/proc/" + std::to_string(st.pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!init_root) throw_errno("opening the container's root");
+    }
     if (!process_is(st.pid, st.pid_start_time))
         throw Error("cannot exec in container " + quote(opts.id) + ": it is stopped");
 
@@ -274,6 +281,9 @@ int Runtime::exec(const ExecOptions& opts) {
                 joined_user = joined_user || type == "user";
             }
             ns_fds.clear();
+            if (init_root && (::fchdir(init_root.get()) < 0 || ::chroot(".") < 0))
+                throw_errno("entering the container's root");
+            init_root.reset();
             pid_t pid = ::fork();
             if (pid < 0) throw_errno("fork");
             if (pid > 0) {

@@ -95,7 +95,12 @@ void run_container_init(const InitContext& ctx) {
             if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
                 throw_errno("creating the cgroup namespace");
         };
-        setup_rootfs(rc);
+        // Without a mount namespace nothing is mounted (container.cpp refuses what would need it).
+        bool own_mounts = spec.linux.find_namespace("mount") != nullptr;
+        if (own_mounts)
+            setup_rootfs(rc);
+        else
+            rc.before_cgroups();
         if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
             // createRuntime hooks run in the runtime's namespaces: the parent runs them.
             send_message(sync_fd, {MsgType::HookPoint, "createRuntime"});
@@ -107,13 +112,16 @@ void run_container_init(const InitContext& ctx) {
             UniqueFd rootfd(::open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
             open_in_root(rootfd.get(), proc.cwd, true, false);  // the cwd exists, as runc guarantees
         }
-        pivot_into_rootfs(spec.root_path);
+        if (own_mounts)
+            pivot_into_rootfs(spec.root_path);
+        else
+            chroot_into(spec.root_path);
         if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
             throw_errno("setting hostname " + quote(spec.hostname));
         if (spec.domainname && ::setdomainname(spec.domainname->data(), spec.domainname->size()) < 0)
             throw_errno("setting domainname " + quote(*spec.domainname));
         apply_sysctls(spec.linux.sysctl);
-        finish_rootfs(spec);
+        if (own_mounts) finish_rootfs(spec);
 
         if (proc.terminal) setup_terminal(proc, ctx.console_socket_fd, ctx.terminal_relayed);
         if (ctx.console_socket_fd >= 0) ::close(ctx.console_socket_fd);

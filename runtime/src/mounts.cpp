@@ -443,6 +443,11 @@ void setup_rootfs(const RootfsContext& ctx) {
     }
 }
 
+void chroot_into(const std::string& rootfs) {
+    if (::chdir(rootfs.c_str()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0)
+        throw_errno("entering the rootfs " + quote(rootfs) + " (chroot)");
+}
+
 void pivot_into_rootfs(const std::string& rootfs) {
     UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     UniqueFd newroot(::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));

@@ -47,6 +47,8 @@ struct RootfsContext {
 // Before pivot_root: propagation, the rootfs bind, every mount, /dev.
 void setup_rootfs(const RootfsContext& ctx);
 void pivot_into_rootfs(const std::string& rootfs);
+// Without a mount namespace of the container's own: chroot (as runc), nothing is mounted.
+void chroot_into(const std::string& rootfs);
 // After pivot_root: read-only paths, masked paths, read-only root, propagation.
 void finish_rootfs(const Spec& spec);
 

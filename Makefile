@@ -54,10 +54,11 @@ build:
 # Like runc's, it installs what `make` built and builds nothing itself (so that
 # `sudo make install` after `make` does not rebuild as root).
 install:
-	@for f in $(BOX) $(BUILD_DIR)/box.8; do \
+	@for f in $(BOX) $(BUILD_DIR)/box-systemd $(BUILD_DIR)/box.8; do \
 	  [ -f "$$f" ] || { echo "make: $$f is missing: run make first" >&2; exit 1; }; \
 	done
 	install -D -m 0755 -s $(BOX) $(call shquote,$(DESTDIR)$(BINDIR)/box)
+	install -D -m 0755 -s $(BUILD_DIR)/box-systemd $(call shquote,$(DESTDIR)$(BINDIR)/box-systemd)
 	install -D -m 0644 $(BUILD_DIR)/box.8 $(call shquote,$(DESTDIR)$(MANDIR)/man8/box.8)
 	install -D -m 0644 runtime/tools/box.bash-completion $(call shquote,$(DESTDIR)$(BASHCOMPDIR)/box)
 

@@ -13,7 +13,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential g++ make cmake pkg-config
-  libboost-program-options-dev libseccomp-dev nlohmann-json3-dev
+  libboost-program-options-dev libseccomp-dev nlohmann-json3-dev libsystemd-dev
   libgtest-dev googletest
   bats bats-support bats-assert bats-file
   jq busybox-static uidmap

@@ -27,8 +27,9 @@
 #                         deb.debian.org-style URI in apt's sources, else
 #                         http://deb.debian.org/debian)
 #   SYSTEMD_HOST_PACKAGES extra packages for the rootfs (comma separated)
-# The binaries under test are bound in read-only: BOX_BIN at /usr/local/bin/box,
-# and everything else in BOX_BIN's directory at /opt/box/bin.
+# The binaries under test are bound in read-only: BOX_BIN at /usr/local/bin/box
+# with its D-Bus helper box-systemd beside it (the systemd cgroup driver), and
+# everything else in BOX_BIN's directory at /opt/box/bin.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -152,6 +153,7 @@ write_config() {
         {destination: "/var/lib/containers", type: "bind", source: ($data + "/containers"), options: ["rbind", "rw"]},
         {destination: "/var/lib/containerd", type: "bind", source: ($data + "/containerd"), options: ["rbind", "rw"]},
         {destination: "/usr/local/bin/box", type: "bind", source: $box, options: ["bind", "ro"]},
+        {destination: "/usr/local/bin/box-systemd", type: "bind", source: ($bindir + "/box-systemd"), options: ["bind", "ro"]},
         {destination: "/opt/box/bin", type: "bind", source: $bindir, options: ["rbind", "ro"]},
         {destination: "/opt/box/rootfs", type: "bind", source: $rootfs, options: ["rbind", "ro"]}
       ]' "$bundle/config.json" >"$bundle/config.json.new"
@@ -192,6 +194,7 @@ host_exec() {
 
 up() {
   [[ -x "$BOX_BIN" ]] || die "no box binary at $BOX_BIN (run make)"
+  [[ -x "$(dirname "$BOX_BIN")/box-systemd" ]] || die "no box-systemd beside $BOX_BIN (run make)"
   [[ -x "$ROOTFS/bin/sh" ]] || die "no rootfs at $ROOTFS (run make rootfs)"
   local st
   st=$(status_of)

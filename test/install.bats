@@ -20,11 +20,13 @@ teardown() {
 
 @test "make install DESTDIR PREFIX=/usr: a stripped box that runs, box(8) and the completion" {
 	assert_file_executable "$INSTALLED"
+	# the systemd cgroup driver's D-Bus helper, beside box where box looks for it
+	assert_file_executable "$DEST/usr/sbin/box-systemd"
 	assert_file_exists "$DEST/usr/share/man/man8/box.8"
 	assert_file_exists "$DEST/usr/share/bash-completion/completions/box"
 	# nothing else, nowhere else
 	run find "$DEST" -type f
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$DEST/usr/sbin/box" \
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$DEST/usr/sbin/box" "$DEST/usr/sbin/box-systemd" \
 		"$DEST/usr/share/bash-completion/completions/box" "$DEST/usr/share/man/man8/box.8" | sort)"
 	# stripped: no symbol table (the build's binary has one)
 	run readelf -S "$INSTALLED"

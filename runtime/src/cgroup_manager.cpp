@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cgroup_resources.hpp"
+#include "cgroup_systemd.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "state.hpp"
@@ -55,11 +56,14 @@ private:
 
 std::unique_ptr<CgroupManager> CgroupManager::for_create(const std::string& cgroups_path, const std::string& id,
                                                          bool systemd, bool rootless) {
-    return std::make_unique<CgroupfsManager>(ContainerCgroup::resolve_path(cgroups_path, id, systemd), rootless);
+    if (systemd) return make_systemd_manager(cgroups_path, id, rootless);
+    return std::make_unique<CgroupfsManager>(ContainerCgroup::resolve_path(cgroups_path, id), rootless);
 }
 
 std::unique_ptr<CgroupManager> CgroupManager::for_container(const ContainerState& st) {
-    return std::make_unique<CgroupfsManager>(CgroupPlacement{st.cgroup_dirs, st.cgroups_created, {}});
+    CgroupPlacement recorded{st.cgroup_dirs, st.cgroups_created, st.systemd_unit, st.systemd_user};
+    if (!recorded.systemd_unit.empty()) return systemd_manager_for(recorded);
+    return std::make_unique<CgroupfsManager>(std::move(recorded));
 }
 
 bool CgroupManager::frozen() const { return owns_cgroup() && cgroup_is_frozen(placement_.created); }

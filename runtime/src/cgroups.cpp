@@ -97,6 +97,30 @@ void enable_controllers(const std::string& dir) {
 
 }  // namespace
 
+void write_new_cgroup_resources(const std::string& dir, const Hierarchy& h, const Resources& resources) {
+    write_resources(dir, h, cgroup_hierarchies(), resources);
+    // The device program needs no controller: on a hybrid host it guards the
+    // unified hierarchy too, so the v2 path is exercised here as well.
+    if (h.v2 && !resources.devices.empty() && ::geteuid() == 0)
+        attach_device_filter(dir, with_default_devices(resources.devices));
+}
+
+void join_cgroup_dir(const Hierarchy& h, const std::string& dir, pid_t pid, std::vector<std::string>& made) {
+    std::string rel = dir.substr(h.mountpoint.size()), cur = h.mountpoint, part;
+    std::stringstream ss(rel);
+    while (std::getline(ss, part, '/')) {
+        if (part.empty()) continue;
+        if (h.v2) enable_controllers(cur);
+        cur += "/" + part;
+        if (::mkdir(cur.c_str(), 0755) == 0)
+            made.push_back(cur);
+        else if (errno != EEXIST)
+            throw_errno("creating cgroup " + cur);
+        if (has(h.controllers, "cpuset") && !h.v2) inherit_cpuset(cur);
+    }
+    write_cg(dir, "cgroup.procs", std::to_string(pid));
+}
+
 const char* cgroup_mode_name(CgroupMode m) {
     switch (m) {
         case CgroupMode::V1: return "v1";
@@ -163,20 +187,15 @@ std::vector<Hierarchy> cgroup_hierarchies() {
     return cached;
 }
 
-std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const std::string& id, bool systemd) {
+std::string ContainerCgroup::resolve_path(const std::string& cgroups_path, const std::string& id) {
     auto refused = [&](const std::string& why) {
         return Error("config.json: linux.cgroupsPath " + quote(cgroups_path) + ": " + why);
     };
-    // systemd marks itself running with /run/systemd/system (sd_booted(3)); runc checks the same.
-    bool systemd_running = ::access("/run/systemd/system", F_OK) == 0;
-    if (systemd && !systemd_running)
-        throw Error(
-            "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), "
-            "cannot use the systemd cgroup driver");
-    if (systemd || (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')) {
-        if (!systemd_running)
+    // The systemd form belongs to the systemd driver (cgroup_systemd.hpp).
+    if (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/') {
+        if (::access("/run/systemd/system", F_OK) != 0)
             throw refused("the systemd form slice:prefix:name needs systemd, which is not running on this host");
-        throw refused("the systemd cgroup driver is not supported yet");
+        throw refused("the systemd form slice:prefix:name needs --systemd-cgroup");
     }
     std::string p = cgroups_path.empty() ? "/box/" + id : cgroups_path;
     // Reject escapes from the hierarchy before touching any file.
@@ -239,11 +258,7 @@ CgroupPlacement ContainerCgroup::create(const std::string& path, const std::opti
                                 " already exists, and box writes linux.resources limits only to a cgroup it creates");
                 continue;
             }
-            write_resources(dir, h, cgroup_hierarchies(), *resources);
-            // The device program needs no controller: on a hybrid host it guards the
-            // unified hierarchy too, so the v2 path is exercised here as well.
-            if (h.v2 && !resources->devices.empty() && ::geteuid() == 0)
-                attach_device_filter(dir, with_default_devices(resources->devices));
+            write_new_cgroup_resources(dir, h, *resources);
         }
     } catch (...) {
         for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());

@@ -29,6 +29,7 @@ struct CgroupPlacement {
     std::vector<std::string> dirs;     // one per hierarchy
     std::vector<std::string> created;  // those of dirs that box made (empty when it did)
     std::string systemd_unit;          // the transient unit box had systemd make (systemd driver)
+    bool systemd_user = false;         // made by the user's systemd (rootless), not the system's
 };
 
 // The cgroup a container lives in, across every hierarchy.
@@ -36,7 +37,7 @@ class ContainerCgroup {
 public:
     // cgroups_path from config.json (absolute, relative to our own cgroup, or empty for /box/ID).
     // Refuses escapes (".."), a hierarchy's root ("/") and the systemd form.
-    static std::string resolve_path(const std::string& cgroups_path, const std::string& id, bool systemd);
+    static std::string resolve_path(const std::string& cgroups_path, const std::string& id);
 
     // Creates the directories and applies limits; nothing is left behind if this throws.
     // Limits are written only where box made the directory; asking for them in a cgroup
@@ -48,6 +49,13 @@ public:
     // Changes the limits of an existing cgroup, all or nothing.
     static void apply(const std::vector<std::string>& dirs, const Resources& resources);
 };
+
+// Writes the limits into dir, a cgroup just made for the container in hierarchy h (and, on
+// cgroup v2, attaches the device program).
+void write_new_cgroup_resources(const std::string& dir, const Hierarchy& h, const Resources& resources);
+// Makes dir in hierarchy h where it is missing (each level prepared as create() does; the
+// levels made are added to made) and moves pid into it.
+void join_cgroup_dir(const Hierarchy& h, const std::string& dir, pid_t pid, std::vector<std::string>& made);
 
 // The processes directly in the first readable of dirs (every hierarchy holds the same ones).
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);

@@ -347,6 +347,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
         st.cgroup_dirs = placement.dirs;
         st.cgroups_created = placement.created;
         st.systemd_unit = placement.systemd_unit;
+        st.systemd_user = placement.systemd_user;
         if (placement.created != planned.created || placement.systemd_unit != planned.systemd_unit)
             store_.save_cgroups_created(opts.id, placement);
     };

@@ -27,6 +27,14 @@ bool sealed_memfd(int fd) {
 }
 
 [[noreturn]] void exec_from(int fd, char** argv) {
+    // The copy does not know where box was installed; its helpers are found beside that
+    // (box-systemd, systemd_bridge.hpp).
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0 && path[0] == '/') {
+        path[n] = '\0';
+        ::setenv("_BOX_EXE", path, 1);
+    }
     syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
     // Falling through would run unprotected; better to stop with a clear reason.
     log::error(std::string("cannot re-execute box from a read-only copy of itself: ") + std::strerror(errno));

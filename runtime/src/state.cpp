@@ -170,8 +170,9 @@ void StateStore::save_cgroups_created(const std::string& id, const CgroupPlaceme
     // The unit first: a create killed in between leaves a unit to stop rather than dirs alone.
     UniqueFd d = open_dir(id);
     if (!placement.systemd_unit.empty())
-        write_file_atomic_at(d.get(), "systemd-unit", placement.systemd_unit + "\n", 0600, Durability::Unsynced,
-                             Replace::Yes, dir(id) + "/systemd-unit");
+        write_file_atomic_at(d.get(), "systemd-unit",
+                             placement.systemd_unit + "\n" + (placement.systemd_user ? "user\n" : "system\n"), 0600,
+                             Durability::Unsynced, Replace::Yes, dir(id) + "/systemd-unit");
     else
         ::unlinkat(d.get(), "systemd-unit", 0);
     std::string text;
@@ -183,6 +184,7 @@ void StateStore::load_cgroups_created(ContainerState& st) const {
     std::string text;
     st.cgroups_created.clear();
     st.systemd_unit.clear();
+    st.systemd_user = false;
     UniqueFd d = open_dir(st.id, true);
     if (!d) return;
     if (try_read_file_at(d.get(), "cgroups", text)) {
@@ -193,7 +195,10 @@ void StateStore::load_cgroups_created(ContainerState& st) const {
     }
     if (try_read_file_at(d.get(), "systemd-unit", text)) {
         std::istringstream in(text);
+        std::string bus;
         std::getline(in, st.systemd_unit);
+        std::getline(in, bus);
+        st.systemd_user = bus == "user";
     }
 }
 

@@ -39,6 +39,7 @@ struct ContainerState {
     // The transient unit systemd made for it (kept in --root/ID/systemd-unit) when it was created
     // with the systemd cgroup driver: then every later command goes through systemd too.
     std::string systemd_unit;
+    bool systemd_user = false;  // the unit is the user's systemd's (rootless)
     // Whether the container has pid and user namespaces of its own (not joined by path): then
     // every process in them is the container's.
     bool own_pid_ns = false;

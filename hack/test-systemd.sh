@@ -26,6 +26,8 @@ note() { echo "test-systemd: $*" >&2; }
   exit 1
 }
 
+# shellcheck source=hack/tap-summary.sh
+source "$REPO/hack/tap-summary.sh"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0
@@ -45,17 +47,13 @@ else
   fi
   # The last test takes the host down; after a failure it may still be up.
   "$REPO/hack/systemd-host.sh" down >/dev/null 2>&1 || true
-  # Until box delete removes the cgroups systemd made inside the host's own
-  # (the last test says whether it does), remove them: empty by now, ours.
+  # box delete removes the cgroups systemd made inside the host's own (the
+  # last test checks it); after a failed test some may be left: empty by
+  # now, and ours.
   host_cgroup="box/$(basename "${SYSTEMD_HOST_DIR:-/var/tmp/box-systemd-host}")"
   for d in /sys/fs/cgroup/*/"$host_cgroup" /sys/fs/cgroup/"$host_cgroup"; do
     [[ ! -d "$d" ]] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
 fi
 
-pass=$(grep -E '^ok [0-9]+ ' "$tap" | grep -vc '# skip' || true)
-skip=$(grep -E '^ok [0-9]+ .*# skip' -c "$tap" || true)
-fail=$(grep -cE '^not ok [0-9]+ ' "$tap" || true)
-((rc == 0 || fail > 0)) && [[ -s "$tap" ]] || fail=$((fail + 1))
-echo "$pass passed, $fail failed, $skip skipped"
-((fail == 0))
+tap_summary "$tap" "$rc"

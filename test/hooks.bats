@@ -159,6 +159,20 @@ script() {
 	box delete --force "$CID"
 	assert_equal "$(jq -r .status "$LOG.poststop.json")" stopped
 	assert_equal "$(jq -r .id "$LOG.poststop.json")" "$CID"
+	assert_equal "poststop annotation: $(jq -r '.annotations["org.example.key"]' "$LOG.poststop.json")" \
+		"poststop annotation: value"
+}
+
+@test "hooks: poststart and poststop are those of the config at create, even when the bundle changes later" {
+	add_recorder poststart
+	add_recorder poststop
+	create_container
+	# runc keeps the hooks in its state too
+	update_config 'del(.hooks)'
+	box start "$CID" || fail "start failed"
+	box delete --force "$CID" || fail "delete --force failed"
+	assert_equal "$(grep -v '^process$' "$LOG")" $'poststart running\npoststop stopped'
+	assert_nothing_left
 }
 
 @test "hooks: a state larger than a pipe holds reaches the hook whole" {

@@ -171,7 +171,7 @@ struct Spec {
     std::map<std::string, std::string> annotations;
     Hooks hooks;
     Linux linux;
-    Json raw;  // the document as parsed, kept in the state for exec
+    Json raw;  // the document as parsed (the state keeps the parts later commands need)
 };
 
 // Parses a whole config.json document; `label` prefixes errors (usually "config.json").

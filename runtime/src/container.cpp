@@ -332,12 +332,15 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     const Namespace* userns = spec.linux.find_namespace("user");
     st.own_pid_ns = pidns && pidns->path.empty();
     st.own_user_ns = userns && userns->path.empty();
+    for (const auto& ns : spec.linux.namespaces) st.namespaces.push_back(ns.type);
+    st.personality = spec.linux.personality;
 
     // Record where the cgroups will be, and which of them this create is about to make, before
     // making them, so that a create killed at any point leaves a state from which delete
     // --force finds everything, and nothing it did not make.
     CgroupPlacement planned = cgroups->plan();
     st.cgroup_dirs = planned.dirs;
+    store_.save_config_parts(opts.id, spec);
     store_.save(st, false);
     store_.save_cgroups_created(opts.id, planned);
     rollback.set_cgroups(cgroups.get());
@@ -459,7 +462,6 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     }
 
     st.phase = "created";
-    st.config = spec.raw;
     store_.save(st);
     if (!opts.pid_file.empty()) {
         write_pid_file(opts.pid_file, child);
@@ -473,6 +475,13 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
 }
 
 void Runtime::create(const CreateOptions& opts) { create_container(opts, true); }
+
+void Runtime::run_poststart(ContainerState st) const {
+    Hooks hooks = store_.hooks(st);
+    if (hooks.poststart.empty()) return;
+    store_.read_annotations(st);
+    run_hooks_warn(hooks.poststart, "poststart", oci_state_json(st, Status::Running));
+}
 
 void Runtime::start(const std::string& id) {
     ContainerLock lock(store_, id);
@@ -494,12 +503,13 @@ void Runtime::start(const std::string& id) {
             throw Error("cannot start container " + quote(id) + ": its init has exited");
     }
     ::unlinkat(lock.dir_fd(), "exec.fifo", 0);
-    run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
+    run_poststart(st);
 }
 
 Json Runtime::state(const std::string& id) const {
     validate_container_id(id);
     ContainerState st = store_.load(id);
+    store_.read_annotations(st);
     return oci_state_json(st, store_.status(st));
 }
 
@@ -527,12 +537,21 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
 }
 
 void Runtime::destroy(const ContainerState& st) {
+    // What poststop needs is read before the state directory goes. A damaged hooks file is a
+    // warning, as a failing hook is: it must not keep the container. (A create that died before
+    // writing its state has no hooks to run.)
+    std::vector<Hook> poststop;
+    ContainerState stopped = st;
+    try {
+        if (!st.bundle.empty()) poststop = store_.hooks(st).poststop;
+        if (!poststop.empty()) store_.read_annotations(stopped);
+    } catch (const Error& e) {
+        log::warn(std::string("poststop: ") + e.what());
+    }
     kill_container(st);
     CgroupManager::for_container(st)->destroy();
     store_.remove(st.id);
-    // (A create that died before writing its state has no hooks to run.)
-    if (!st.bundle.empty())
-        run_hooks_warn(parse_hooks(st.config).poststop, "poststop", oci_state_json(st, Status::Stopped));
+    if (!poststop.empty()) run_hooks_warn(poststop, "poststop", oci_state_json(stopped, Status::Stopped));
 }
 
 void Runtime::remove(const std::string& id, bool force) {
@@ -568,8 +587,7 @@ void Runtime::remove(const std::string& id, bool force) {
 int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     if (detach) {
         create_container(opts, false);
-        if (auto st = store_.load(opts.id); !parse_hooks(st.config).poststart.empty())
-            run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
+        run_poststart(store_.load(opts.id));
         return 0;
     }
     // Block the signals we forward before the child exists, so none is lost in between.
@@ -577,8 +595,7 @@ int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     sigprocmask(SIG_BLOCK, &set, &old);
     UniqueFd relay_socket;
     pid_t child = create_container(opts, false, &relay_socket);
-    if (auto st = store_.load(opts.id); !parse_hooks(st.config).poststart.empty())
-        run_hooks_warn(parse_hooks(st.config).poststart, "poststart", oci_state_json(st, Status::Running));
+    run_poststart(store_.load(opts.id));
     auto reap = [&]() -> std::optional<int> {
         int status = 0;
         if (::waitpid(child, &status, WNOHANG) == child) return exit_code_of(status);
@@ -598,13 +615,14 @@ int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     return code;
 }
 
-std::vector<ListEntry> Runtime::list() const {
+std::vector<ListEntry> Runtime::list(bool with_annotations) const {
     std::vector<ListEntry> out;
     for (const auto& id : store_.ids()) {
         ListEntry e;
         e.state.id = id;
         try {
             e.state = store_.load(id);
+            if (with_annotations) store_.read_annotations(e.state);
             e.status = store_.status(e.state);
         } catch (const Error& err) {
             e.error = err.what();

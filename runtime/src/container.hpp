@@ -57,7 +57,8 @@ public:
     void remove(const std::string& id, bool force);
     // Foreground run returns the container's exit status (128+N for signal N).
     int run(const CreateOptions& opts, bool detach, bool keep);
-    std::vector<ListEntry> list() const;
+    // with_annotations: read each container's annotations too (for the OCI state documents).
+    std::vector<ListEntry> list(bool with_annotations) const;
     std::vector<pid_t> pids(const std::string& id) const;
     void update(const std::string& id, const Resources& resources);
     Json stats(const std::string& id) const;
@@ -76,6 +77,8 @@ private:
     // pty master then arrives on *relay_socket.
     pid_t create_container(const CreateOptions& opts, bool wait_for_start, UniqueFd* relay_socket = nullptr);
     void destroy(const ContainerState& state);
+    // Runs the poststart hooks kept for the container (hooks.json), if any.
+    void run_poststart(ContainerState state) const;
 
     StateStore store_;
     bool systemd_cgroup_;

@@ -167,13 +167,12 @@ int Runtime::exec(const ExecOptions& opts) {
     refuse_security_flag("--apparmor", opts.apparmor);
     check_user_flag(opts);
 
-    JsonReader config(st.config, "config.json");
     Process proc;
     if (!opts.process_file.empty()) {
         proc = load_process_file(opts.process_file);
     } else {
         if (opts.args.empty()) throw UsageError("exec: a command is required (or --process FILE)");
-        Json base = st.config.value("process", Json::object());
+        Json base = store_.process_defaults(st);
         base["args"] = opts.args;
         base["terminal"] = opts.tty;
         proc = parse_process(JsonReader(base, "config.json", "process"));
@@ -213,14 +212,9 @@ int Runtime::exec(const ExecOptions& opts) {
     bool relayed = proc.terminal && opts.console_socket.empty();
     if (relayed)
         if (auto size = host_terminal_size()) proc.console_size = size;
-    std::optional<Json> seccomp;
-    if (auto lx = config.get("linux"); lx && lx->get("seccomp")) seccomp = lx->at("seccomp").raw();
-    std::optional<unsigned long> personality;
-    if (auto lx = config.get("linux"); lx && lx->get("personality"))
-        personality = parse_personality(lx->at("personality"));
-    std::vector<std::string> ns_types;
-    if (auto lx = config.get("linux"); lx && lx->get("namespaces"))
-        for (const auto& ns : lx->at("namespaces").as_array()) ns_types.push_back(ns.at("type").as_string());
+    std::optional<Json> seccomp = store_.seccomp(st);
+    std::optional<unsigned long> personality = st.personality;
+    const std::vector<std::string>& ns_types = st.namespaces;
 
     UniqueFd console, relay_socket;
     if (!opts.console_socket.empty()) console = connect_socket(opts.console_socket);
@@ -355,6 +349,7 @@ int Runtime::exec(const ExecOptions& opts) {
         // The process's pid (from the intermediate) may come after its listener.
         if (listener && pid > 0) {
             try {
+                store_.read_annotations(st);
                 send_seccomp_listener(*seccomp, listener.get(), pid, oci_state_json(st, status));
                 listener.reset();
                 send_message(parent_sock.get(), {MsgType::Go, ""});

@@ -504,10 +504,11 @@ int cmd_list(Runtime& rt, const std::vector<std::string>& args) {
     std::string format = p.vm["format"].as<std::string>();
     if (format != "table" && format != "json")
         throw UsageError("list: unknown format " + quote(format) + " (table or json)");
-    auto entries = rt.list();
+    bool quiet = p.vm["quiet"].as<bool>();
+    auto entries = rt.list(format == "json" && !quiet);
     for (const auto& e : entries)
         if (!e.error.empty()) log::warn(e.error);
-    if (p.vm["quiet"].as<bool>()) {
+    if (quiet) {
         for (const auto& e : entries) std::cout << e.state.id << "\n";
         return 0;
     }

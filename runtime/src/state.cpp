@@ -142,18 +142,101 @@ void StateStore::save(const ContainerState& s, bool durable) const {
         {"rootfs", s.rootfs},
         {"created", s.created},
         {"owner", s.owner},
-        {"annotations", s.annotations},
         {"cgroupDirs", s.cgroup_dirs},
         {"ownPidNamespace", s.own_pid_ns},
         {"ownUserNamespace", s.own_user_ns},
-        {"config", s.config},
+        {"namespaces", s.namespaces},
     };
+    if (s.personality) j["personality"] = *s.personality;
     UniqueFd d = open_dir(s.id);
     if (s.pid > 0)
         write_file_atomic_at(d.get(), "init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
                              0600, Durability::Unsynced, Replace::Yes, dir(s.id) + "/init");
     write_file_atomic_at(d.get(), "state.json", dump_json(j), 0600, durable ? Durability::Synced : Durability::Unsynced,
                          Replace::Yes, dir(s.id) + "/state.json");
+}
+
+namespace {
+
+// The config parts kept beside state.json; a part the config does not have has no file.
+constexpr const char* kAnnotationsFile = "annotations.json";
+constexpr const char* kHooksFile = "hooks.json";
+constexpr const char* kProcessFile = "process.json";
+constexpr const char* kSeccompFile = "seccomp.json";
+
+// The part in DIR_FD/NAME, or nullopt when there is none; throws naming the file when it
+// cannot be read or is not JSON.
+std::optional<Json> read_part_at(int dir_fd, const std::string& dir, const char* name) {
+    std::string path = dir + "/" + name, text;
+    if (dir_fd < 0) return std::nullopt;
+    if (!try_read_file_at(dir_fd, name, text)) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("container state " + quote(path) + " is unreadable");
+    }
+    try {
+        return Json::parse(text);
+    } catch (const Json::exception& e) {
+        throw Error("container state " + quote(path) + " is corrupt: " + e.what());
+    }
+}
+
+}  // namespace
+
+void StateStore::save_config_parts(const std::string& id, const Spec& spec) const {
+    UniqueFd d = open_dir(id);
+    auto save_part = [&](const char* name, const Json& part) {
+        write_file_atomic_at(d.get(), name, dump_json(part), 0600, Durability::Unsynced, Replace::Yes,
+                             dir(id) + "/" + name);
+    };
+    if (!spec.annotations.empty()) save_part(kAnnotationsFile, spec.annotations);
+    // Only the hooks run after create.
+    Json hooks = Json::object();
+    if (auto h = spec.raw.find("hooks"); h != spec.raw.end() && h->is_object())
+        for (const char* when : {"poststart", "poststop"})
+            if (auto list = h->find(when); list != h->end()) hooks[when] = *list;
+    if (!hooks.empty()) save_part(kHooksFile, hooks);
+    if (auto p = spec.raw.find("process"); p != spec.raw.end()) save_part(kProcessFile, *p);
+    if (spec.linux.seccomp) save_part(kSeccompFile, *spec.linux.seccomp);
+}
+
+std::optional<Json> StateStore::read_part(const std::string& id, const char* name) const {
+    UniqueFd d = open_dir(id, true);
+    return read_part_at(d.get(), dir(id), name);
+}
+
+void StateStore::read_annotations(ContainerState& s) const {
+    if (s.legacy_config) return;  // the old state.json held them; load() read them
+    s.annotations.clear();
+    auto part = read_part(s.id, kAnnotationsFile);
+    if (!part) return;
+    try {
+        for (const auto& [k, v] : part->items()) s.annotations[k] = v.get<std::string>();
+    } catch (const Json::exception& e) {
+        throw Error("container state " + quote(dir(s.id) + "/" + kAnnotationsFile) + " is corrupt: " + e.what());
+    }
+}
+
+Hooks StateStore::hooks(const ContainerState& s) const {
+    if (s.legacy_config) return parse_hooks(*s.legacy_config);
+    auto part = read_part(s.id, kHooksFile);
+    if (!part) return {};
+    return parse_hooks(Json{{"hooks", *part}});
+}
+
+Json StateStore::process_defaults(const ContainerState& s) const {
+    if (s.legacy_config) return s.legacy_config->value("process", Json::object());
+    return read_part(s.id, kProcessFile).value_or(Json::object());
+}
+
+std::optional<Json> StateStore::seccomp(const ContainerState& s) const {
+    if (s.legacy_config) {
+        auto lx = s.legacy_config->find("linux");
+        if (lx == s.legacy_config->end() || !lx->is_object()) return std::nullopt;
+        auto sc = lx->find("seccomp");
+        if (sc == lx->end() || sc->is_null()) return std::nullopt;
+        return *sc;
+    }
+    return read_part(s.id, kSeccompFile);
 }
 
 std::optional<std::pair<pid_t, uint64_t>> StateStore::init_record(const std::string& id) const {
@@ -202,6 +285,21 @@ void StateStore::load_cgroups_created(ContainerState& st) const {
     }
 }
 
+namespace {
+
+// A state.json from before the split kept the whole config.json under "config": what exec
+// needs of linux.* comes from it, and the other parts are read from it (StateStore::hooks ...).
+void read_legacy_config(const JsonReader& config, ContainerState& s) {
+    s.legacy_config = config.raw();
+    if (auto lx = config.get("linux")) {
+        if (auto ns = lx->get("namespaces"))
+            for (const auto& n : ns->as_array()) s.namespaces.push_back(n.at("type").as_string());
+        if (auto p = lx->get("personality")) s.personality = parse_personality(*p);
+    }
+}
+
+}  // namespace
+
 ContainerState StateStore::load(const std::string& id) const {
     UniqueFd d = open_dir(id);
     std::string text;
@@ -228,13 +326,15 @@ ContainerState StateStore::load(const std::string& id) const {
         s.rootfs = r.string_or("rootfs", "");
         s.created = r.string_or("created", "");
         s.owner = static_cast<uint32_t>(r.at("owner").as_uint());
-        if (auto a = r.get("annotations"))
-            for (const auto& [k, v] : a->as_object()) s.annotations[k] = v.as_string();
         if (auto c = r.get("cgroupDirs")) s.cgroup_dirs = c->as_string_array();
         if (auto n = r.get("ownPidNamespace")) s.own_pid_ns = n->as_bool();
         if (auto n = r.get("ownUserNamespace")) s.own_user_ns = n->as_bool();
+        if (auto n = r.get("namespaces")) s.namespaces = n->as_string_array();
+        if (auto p = r.get("personality")) s.personality = p->as_uint();
         load_cgroups_created(s);
-        if (auto c = r.get("config")) s.config = c->raw();
+        if (auto c = r.get("config")) read_legacy_config(*c, s);
+        if (auto a = r.get("annotations"))  // only in the old shape
+            for (const auto& [k, v] : a->as_object()) s.annotations[k] = v.as_string();
         return s;
     } catch (const Json::exception& e) {
         throw Error("state of container " + quote(id) + " is corrupt (" + dir(id) + "/state.json): " + e.what());

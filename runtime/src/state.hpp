@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cgroups.hpp"
+#include "config.hpp"
 #include "fd.hpp"
 #include "json_reader.hpp"
 
@@ -31,6 +32,7 @@ struct ContainerState {
     std::string rootfs;
     std::string created;  // RFC 3339 with nanoseconds
     uint32_t owner = 0;
+    // Read from annotations.json only by the commands that print the OCI state (read_annotations).
     std::map<std::string, std::string> annotations;
     std::vector<std::string> cgroup_dirs;  // absolute directories, one per hierarchy
     // Those of cgroup_dirs that box made (kept in --root/ID/cgroups): the only cgroups whose
@@ -44,7 +46,12 @@ struct ContainerState {
     // every process in them is the container's.
     bool own_pid_ns = false;
     bool own_user_ns = false;
-    Json config;  // the config.json the container was created from
+    // What exec needs of linux.*: the namespace types to join and the execution domain.
+    std::vector<std::string> namespaces;
+    std::optional<unsigned long> personality;
+    // A state written by a box before the state was split: the whole config.json, from which
+    // the parts kept apart now are read instead.
+    std::optional<Json> legacy_config;
 };
 
 // Throws Error naming the id when it is empty, has '/', is '.' or '..', or odd characters.
@@ -89,11 +96,24 @@ public:
     // Fills in st.cgroups_created and st.systemd_unit from those files.
     void load_cgroups_created(ContainerState& st) const;
 
+    // The parts of config.json that commands after create need, each in a file of its own
+    // under --root/ID so that state.json stays small whatever the config holds, and each
+    // command reads only what it uses: annotations.json (state, list, hooks), hooks.json
+    // (poststart, poststop), process.json and seccomp.json (exec). Written once by create.
+    void save_config_parts(const std::string& id, const Spec& spec) const;
+    void read_annotations(ContainerState& state) const;
+    Hooks hooks(const ContainerState& state) const;
+    // config.json's process object (exec's defaults), or {} when there was none.
+    Json process_defaults(const ContainerState& state) const;
+    std::optional<Json> seccomp(const ContainerState& state) const;
+
     Status status(const ContainerState& state) const;
 
 private:
     // --root opened and checked (once); -1 with errno set when it cannot be opened.
     int root_fd() const;
+    // The config part NAME of container ID (save_config_parts), nullopt when it has none.
+    std::optional<Json> read_part(const std::string& id, const char* name) const;
 
     std::string root_;
     mutable UniqueFd root_fd_;

@@ -58,15 +58,18 @@ TEST(StateStore, SaveLoadRoundTrip) {
     s.pid_start_time = 7;
     s.bundle = "/b";
     s.rootfs = "/b/rootfs";
-    s.annotations = {{"k", "v"}};
     s.cgroup_dirs = {"/sys/fs/cgroup/x"};
+    s.namespaces = {"pid", "mount"};
+    s.personality = 8;
     store.save(s);
     ContainerState l = store.load("c1");
     EXPECT_EQ(l.pid, 42);
     EXPECT_EQ(l.pid_start_time, 7u);
     EXPECT_EQ(l.bundle, "/b");
-    EXPECT_EQ(l.annotations.at("k"), "v");
     EXPECT_EQ(l.cgroup_dirs, s.cgroup_dirs);
+    EXPECT_EQ(l.namespaces, s.namespaces);
+    EXPECT_EQ(l.personality, std::optional<unsigned long>(8));
+    EXPECT_FALSE(l.legacy_config);
     // The write is atomic: no temporary file is left behind.
     EXPECT_EQ(entries(store.dir("c1")), (std::set<std::string>{"init", "state.json"}));
 }
@@ -129,6 +132,62 @@ TEST(StateStore, ARootOthersCanWriteIsRefused) {
     EXPECT_NE(e.find("--root"), std::string::npos) << e;
     EXPECT_NE(error_of([&] { store.create_dir("c1"); }).find("writable by group or others"), std::string::npos);
     EXPECT_NE(::access((root + "/c1").c_str(), F_OK), 0);
+}
+
+TEST(StateStore, ConfigPartsStayOutOfStateJson) {
+    StateStore store(temp_root());
+    store.create_dir("c2");
+    std::string big(1 << 20, 'x');
+    Spec spec = parse_spec(R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+        "process": {"args": ["sh"], "cwd": "/", "env": ["BIG=)" +
+                           big + R"("]},
+        "annotations": {"k": ")" +
+                           big + R"("},
+        "hooks": {"prestart": [{"path": "/pre"}], "poststop": [{"path": "/post", "args": ["post", "1"]}]},
+        "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}}})");
+    store.save_config_parts("c2", spec);
+    ContainerState s;
+    s.id = "c2";
+    s.bundle = "/b";
+    store.save(s);
+    struct stat st {};
+    ASSERT_EQ(::stat((store.dir("c2") + "/state.json").c_str(), &st), 0);
+    EXPECT_LT(st.st_size, 4096);
+    ContainerState l = store.load("c2");
+    EXPECT_TRUE(l.annotations.empty());  // read only on request
+    store.read_annotations(l);
+    EXPECT_EQ(l.annotations.at("k"), big);
+    Hooks hooks = store.hooks(l);
+    EXPECT_TRUE(hooks.prestart.empty());  // run by create, not kept
+    ASSERT_EQ(hooks.poststop.size(), 1u);
+    EXPECT_EQ(hooks.poststop[0].path, "/post");
+    EXPECT_EQ(store.process_defaults(l).at("env").at(0).get<std::string>(), "BIG=" + big);
+    ASSERT_TRUE(store.seccomp(l));
+    EXPECT_EQ(store.seccomp(l)->at("defaultAction"), "SCMP_ACT_ALLOW");
+    store.remove("c2");
+    EXPECT_NE(::access(store.dir("c2").c_str(), F_OK), 0);
+}
+
+TEST(StateStore, OldShapeWithTheWholeConfigIsStillRead) {
+    StateStore store(temp_root());
+    store.create_dir("old");
+    std::ofstream(store.dir("old") + "/state.json") << R"({"id": "old", "phase": "created", "pid": 0,
+        "pidStartTime": 0, "creatorPid": 0, "creatorStartTime": 0, "bundle": "/b", "owner": 0,
+        "annotations": {"a": "b"},
+        "config": {"process": {"args": ["sh"], "env": ["X=1"]},
+                   "hooks": {"poststop": [{"path": "/post"}]},
+                   "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}],
+                             "personality": {"domain": "LINUX32"},
+                             "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}}}})";
+    ContainerState l = store.load("old");
+    ASSERT_TRUE(l.legacy_config);
+    EXPECT_EQ(l.namespaces, (std::vector<std::string>{"pid", "mount"}));
+    EXPECT_EQ(l.personality, std::optional<unsigned long>(8));
+    store.read_annotations(l);
+    EXPECT_EQ(l.annotations.at("a"), "b");
+    EXPECT_EQ(store.hooks(l).poststop.size(), 1u);
+    EXPECT_EQ(store.process_defaults(l).at("env").at(0).get<std::string>(), "X=1");
+    EXPECT_TRUE(store.seccomp(l));
 }
 
 TEST(StateStore, DuplicateIdIsRejected) {

@@ -43,6 +43,8 @@ import subprocess
 import sys
 import time
 
+import bench_scale
+
 CLONE_NEWNS = 0x00020000
 
 OPS = [
@@ -84,8 +86,37 @@ class Runtime:
         self.version = ""
         self.failed_ops = {}
 
+    # The operations it takes part in, and whether its peak RSS is measured.
+    ops = ("run", "csd", "exec", "parallel")
+    measure_rss = True
+
     def argv(self, args):
         return [self.path] + self.gargs + list(args)
+
+
+class Floor(Runtime):
+    """The kernel's floor (issue 16): the same namespaces and program, no runtime at all.
+
+    run:  unshare -m -u -i -n -p --cgroup -f chroot ROOTFS /bin/true
+    exec: nsenter --all --target PID /bin/true, PID being box's exec target's init
+    """
+    ops = ("run", "exec")
+    measure_rss = False
+
+    def __init__(self, unshare, nsenter, rootfs):
+        super().__init__("floor", unshare, [], "no runtime: `unshare -m -u -i -n -p --cgroup -f "
+                         "chroot ROOTFS /bin/true` for run, `nsenter --all --target PID /bin/true` "
+                         "into box's exec target for exec")
+        self.nsenter = nsenter
+        self.rootfs = rootfs
+
+    def argv(self, args):
+        if args[0] == "run":
+            return [self.path, "-m", "-u", "-i", "-n", "-p", "--cgroup", "-f", "chroot",
+                    self.rootfs, "/bin/true"]
+        if args[0] == "exec":
+            return [self.nsenter, "--all", "--target", args[1], "/bin/true"]
+        raise ValueError("the floor has no %s" % args[0])
 
 
 class Driver:
@@ -215,6 +246,8 @@ class Driver:
 
     def cleanup(self, rt):
         """delete --force everything the runtime lists under its --root."""
+        if isinstance(rt, Floor):
+            return
         try:
             cmd = rt.argv(["list", "-q"])
             if rt.mntns:
@@ -322,6 +355,8 @@ def main():
     ap.add_argument("--crun", default="")
     ap.add_argument("--crun-mntns", default="", help="/proc/PID/ns/mnt of the holder")
     ap.add_argument("--skip", action="append", default=[], help="NAME=reason")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the kernel's floor (unshare/nsenter, see Floor)")
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--parallel", type=int, default=20)
@@ -329,6 +364,12 @@ def main():
     ap.add_argument("--rss-n", type=int, default=3)
     ap.add_argument("--timeout", type=int, default=60)
     ap.add_argument("--time-bin", default="/usr/bin/time")
+    ap.add_argument("--scale-counts", default="", help="containers present, e.g. '0 100 1000'; "
+                    "empty: no scale section")
+    ap.add_argument("--scale-n", type=int, default=20, help="rounds per count")
+    ap.add_argument("--scale-parallel", default="1 10 50", help="containers started at once")
+    ap.add_argument("--scale-samples", type=int, default=100,
+                    help="latencies per parallel level (rounds = samples / P, at least 3)")
     opts = ap.parse_args()
 
     started = time.monotonic()
@@ -399,6 +440,24 @@ def main():
             continue
         runtimes.append(rt)
 
+    unshare, nsenter = shutil.which("unshare"), shutil.which("nsenter")
+    if opts.floor and unshare and nsenter and "box" in [r.name for r in runtimes]:
+        floor = Floor(unshare, nsenter, opts.rootfs)
+        floor.version = first_line([unshare, "--version"])
+        floor.log_path = os.path.join(opts.work, "stderr-floor.log")
+        floor.log_fd = os.open(floor.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
+                               0o644)
+        all_rt["floor"] = floor
+        rc = drv.quiet(floor, ["run"])
+        if rc == 0:
+            runtimes.append(floor)
+        else:
+            floor.ok = False
+            floor.note = "`unshare ... chroot ROOTFS /bin/true` returned %s: %s" % (
+                rc, " | ".join(drv.log_tail(floor)))
+    elif opts.floor:
+        skipped["floor"] = "needs unshare and nsenter (util-linux) and box"
+
     for name, why in skipped.items():
         print("bench: %s skipped: %s" % (name, why))
     for rt in all_rt.values():
@@ -413,7 +472,10 @@ def main():
     rss = {op: {rt.name: 0 for rt in runtimes} for op, _ in OPS}
 
     def alive(rt, op):
-        return rt.ok and op not in rt.failed_ops
+        return rt.ok and op in rt.ops and op not in rt.failed_ops
+
+    def alive_rss(rt, op):
+        return alive(rt, op) and rt.measure_rss
 
     def record_fail(rt, op, err):
         rt.failed_ops[op] = str(err)
@@ -444,7 +506,7 @@ def main():
                         samples[op][rt.name].append(ns / 1e6)
             for i in range(opts.rss_n):
                 for rt in runtimes:
-                    if not alive(rt, op):
+                    if not alive_rss(rt, op):
                         continue
                     cid = drv.new_id(rt, op + "-rss")
                     if op == "run":
@@ -460,7 +522,7 @@ def main():
         # (3) exec into a running container
         targets = {}
         for rt in runtimes:
-            if not rt.ok:
+            if not rt.ok or isinstance(rt, Floor):
                 continue
             cid = drv.new_id(rt, "exectarget")
             rc = drv.quiet(rt, ["run", "-d", "--bundle", b_sleep, cid])
@@ -468,9 +530,18 @@ def main():
                 record_fail(rt, "exec", drv.fail(rt, ["run", "-d", cid], rc))
             else:
                 targets[rt.name] = cid
+        # The floor enters box's target: the same container, with nsenter instead of a runtime.
+        if "box" in targets and "floor" in all_rt:
+            try:
+                out = subprocess.run([opts.box, "--root", os.path.join(opts.work, "root-box"),
+                                      "state", targets["box"]], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, timeout=60).stdout
+                targets["floor"] = str(json.loads(out)["pid"])
+            except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+                record_fail(all_rt["floor"], "exec", RuntimeFailed("no pid of box's exec target: %s" % e))
         for i in range(opts.warmup + opts.n):
             for rt in runtimes:
-                if not alive(rt, "exec"):
+                if not alive(rt, "exec") or rt.name not in targets:
                     continue
                 try:
                     ns = drv.run_steps(rt, [["exec", targets[rt.name], "/bin/true"]], opts.timeout)
@@ -481,7 +552,7 @@ def main():
                     samples["exec"][rt.name].append(ns / 1e6)
         for i in range(opts.rss_n):
             for rt in runtimes:
-                if not alive(rt, "exec"):
+                if not alive_rss(rt, "exec"):
                     continue
                 try:
                     rss["exec"][rt.name] = max(rss["exec"][rt.name], drv.rss_steps(
@@ -489,7 +560,7 @@ def main():
                 except RuntimeFailed as e:
                     record_fail(rt, "exec", e)
         for rt in runtimes:
-            if rt.name in targets:
+            if rt.name in targets and not isinstance(rt, Floor):
                 drv.quiet(rt, ["delete", "--force", targets[rt.name]])
 
         # (4) P containers started in parallel with run -d; cleanup untimed
@@ -528,6 +599,24 @@ def main():
                     record_fail(rt, "parallel", e)
                 finally:
                     drv.quiet(rt, ["delete", "--force", cid])
+        # (5) scale: box only (bench_scale.py)
+        scale = None
+        box_rt = all_rt.get("box")
+        if opts.scale_counts.split() and box_rt and box_rt.ok:
+            print("bench: scale section: containers present %s, parallel %s"
+                  % (opts.scale_counts, opts.scale_parallel))
+            sys.stdout.flush()
+            try:
+                scale = {"n": opts.scale_n}
+                scale["present"] = bench_scale.measure_present(
+                    drv, box_rt, b_sleep, [int(c) for c in opts.scale_counts.split()],
+                    opts.scale_n, opts.warmup, opts.timeout, percentile)
+                scale["parallel"] = bench_scale.measure_parallel(
+                    drv, box_rt, b_sleep, [int(p) for p in opts.scale_parallel.split()],
+                    opts.scale_samples, opts.timeout, percentile)
+            except RuntimeFailed as e:
+                print("bench: box FAILED scale: %s" % e)
+                scale = {"error": str(e)}
     finally:
         gc.enable()
         for rt in all_rt.values():
@@ -538,6 +627,8 @@ def main():
     for op, _ in OPS:
         results[op] = {}
         for rt in runtimes:
+            if op not in rt.ops:
+                continue
             vals = sorted(samples[op][rt.name])
             entry = {"n": len(vals)}
             if op in rt.failed_ops:
@@ -568,40 +659,52 @@ def main():
         vals = [v for v in vals if v is not None]
         return max(vals) if vals else None
 
+    # The floor of each operation: create+start+delete is held against the run floor.
+    floor_of = {"run": "run", "csd": "run", "exec": "exec"}
     ratios = {}
     for op, _ in OPS:
         ratios[op] = {}
         for other in ("runc", "crun"):
             b, o = p50(op, "box"), p50(op, other)
             ratios[op]["box/" + other] = (b / o) if (b is not None and o) else None
+        b, f = p50(op, "box"), (p50(floor_of[op], "floor") if op in floor_of else None)
+        ratios[op]["box/floor"] = (b / f) if (b is not None and f) else None
 
     targets = []
 
-    def target(name, value, limit):
+    def target(name, value, limit, strict=False):
         if value is None or limit is None:
             status = "n/a"
         else:
-            status = "PASS" if value <= limit else "MISS"
+            status = "PASS" if (value < limit if strict else value <= limit) else "MISS"
         targets.append({"target": name, "value": value, "limit": limit, "status": status})
 
-    for op in ("run", "csd"):
-        b = p50(op, "box")
-        r = p50(op, "runc")
-        c = p50(op, "crun")
-        target("%s p50 <= 0.5 x runc" % op_label[op], b, None if r is None else 0.5 * r)
-        target("%s p50 <= crun" % op_label[op], b, c)
-    r = p50("exec", "runc")
-    target("exec p50 <= 0.5 x runc", p50("exec", "box"), None if r is None else 0.5 * r)
-    target("peak RSS (MiB) <= crun", peak_rss("box"), peak_rss("crun"))
+    def times(limit, factor):
+        return None if limit is None else factor * limit
+
+    # issue 16: against the kernel's floor and crun, and a tight tail
+    target("run p50 <= 1.5 x floor", p50("run", "box"), times(p50("run", "floor"), 1.5))
+    target("exec p50 <= 1.5 x exec floor", p50("exec", "box"), times(p50("exec", "floor"), 1.5))
+    target("%s p50 <= 2 x run floor" % op_label["csd"], p50("csd", "box"),
+           times(p50("run", "floor"), 2))
+    for op, _ in OPS:
+        if p50(op, "crun") is not None:
+            target("%s p50 <= 0.9 x crun" % op_label[op], p50(op, "box"), times(p50(op, "crun"), 0.9))
     for op, _ in OPS:
         e = results[op].get("box", {})
         if e.get("status") == "ok":
-            target("box %s p99 <= 2 x p50" % op_label[op], e["p99_ms"], 2 * e["p50_ms"])
+            target("box %s p99 <= 1.5 x p50" % op_label[op], e["p99_ms"], 1.5 * e["p50_ms"])
         else:
-            target("box %s p99 <= 2 x p50" % op_label[op], None, None)
+            target("box %s p99 <= 1.5 x p50" % op_label[op], None, None)
+    target("peak RSS (MiB) < crun", peak_rss("box"), peak_rss("crun"), strict=True)
+    # issue 7: against runc
+    for op in ("run", "csd", "exec"):
+        target("%s p50 <= 0.5 x runc" % op_label[op], p50(op, "box"), times(p50(op, "runc"), 0.5))
 
     binaries = {}
     for rt in all_rt.values():
+        if isinstance(rt, Floor):
+            continue
         try:
             size = os.path.getsize(rt.path)
         except OSError:
@@ -637,6 +740,7 @@ def main():
         "peak_rss_mib": {rt.name: peak_rss(rt.name) for rt in runtimes},
         "binaries": binaries,
         "targets": targets,
+        "scale": scale,
         "driver_elapsed_s": round(elapsed, 1),
     }
     with open(os.path.join(opts.out, "results.json"), "w") as f:
@@ -650,7 +754,9 @@ def main():
                                                       "p95 ms", "p99 ms", "RSS MiB"))
     for op, _ in OPS:
         for n in names:
-            e = results[op][n]
+            e = results[op].get(n)
+            if e is None:
+                continue
             if e["status"] == "ok":
                 lines.append("%-24s %-5s %5d %9.2f %9.2f %9.2f %9s" % (
                     op_label[op], n, e["n"], e["p50_ms"], e["p95_ms"], e["p99_ms"],
@@ -659,10 +765,11 @@ def main():
                 lines.append("%-24s %-5s %5s  %s" % (op_label[op], n, "-",
                                                      e["status"].upper() + ": " + e.get("error", "")))
     lines.append("")
-    lines.append("%-24s %11s %11s" % ("p50 ratio", "box/runc", "box/crun"))
+    lines.append("%-24s %11s %11s %11s" % ("p50 ratio", "box/runc", "box/crun", "box/floor"))
     for op, _ in OPS:
-        lines.append("%-24s %11s %11s" % (op_label[op], fmt(ratios[op]["box/runc"], 2),
-                                          fmt(ratios[op]["box/crun"], 2)))
+        lines.append("%-24s %11s %11s %11s" % (op_label[op], fmt(ratios[op]["box/runc"], 2),
+                                               fmt(ratios[op]["box/crun"], 2),
+                                               fmt(ratios[op]["box/floor"], 2)))
     lines.append("")
     lines.append("%-6s %12s %14s  %s" % ("binary", "size MiB", "stripped MiB", "path"))
     for n, b in binaries.items():
@@ -681,6 +788,11 @@ def main():
     for t in targets:
         lines.append("  %-4s %-44s value %s, limit %s" % (
             t["status"], t["target"], fmt(t["value"], 2), fmt(t["limit"], 2)))
+    if scale and "error" not in scale:
+        lines.append("")
+        lines += bench_scale.text_tables(scale, fmt)
+    elif scale:
+        lines += ["", "scale: FAILED: " + scale["error"]]
     print("\n".join(lines))
 
     # -- markdown ---------------------------------------------------------------
@@ -689,17 +801,21 @@ def main():
     md.append("|---|---|---:|---:|---:|---:|")
     for op, _ in OPS:
         for n in names:
-            e = results[op][n]
+            e = results[op].get(n)
+            if e is None:
+                continue
             if e["status"] == "ok":
                 md.append("| %s | %s | %.2f | %.2f | %.2f | %s |" % (
                     op_label[op], n, e["p50_ms"], e["p95_ms"], e["p99_ms"],
                     fmt(e["peak_rss_mib"], 2)))
             else:
                 md.append("| %s | %s | %s | | | |" % (op_label[op], n, e["status"]))
-    ratio_md = ["| operation | box/runc p50 | box/crun p50 |", "|---|---:|---:|"]
+    ratio_md = ["| operation | box/runc p50 | box/crun p50 | box/floor p50 |",
+                "|---|---:|---:|---:|"]
     for op, _ in OPS:
-        ratio_md.append("| %s | %s | %s |" % (op_label[op], fmt(ratios[op]["box/runc"], 2),
-                                              fmt(ratios[op]["box/crun"], 2)))
+        ratio_md.append("| %s | %s | %s | %s |" % (op_label[op], fmt(ratios[op]["box/runc"], 2),
+                                                   fmt(ratios[op]["box/crun"], 2),
+                                                   fmt(ratios[op]["box/floor"], 2)))
     vers = []
     for rt in all_rt.values():
         v = rt.version
@@ -719,7 +835,10 @@ def main():
                 "3600` for the exec target and the parallel `run -d` containers). Times are "
                 "wall time from fork to wait4 in the driver (hack/bench.py); peak RSS is "
                 "ru_maxrss of the runtime process (max over %d untimed runs per operation, "
-                "via GNU time).\n\n" % (opts.n, opts.warmup, opts.parallel_rounds, P,
+                "via GNU time). The floor is the same namespaces and program with no runtime: "
+                "`unshare -m -u -i -n -p --cgroup -f chroot ROOTFS /bin/true` for run (and "
+                "create+start+delete), `nsenter --all --target PID /bin/true` into box's exec "
+                "target for exec, alternated with the runtimes.\n\n" % (opts.n, opts.warmup, opts.parallel_rounds, P,
                                         opts.rss_n))
         f.write("\n".join(md) + "\n\n")
         f.write("\n".join(ratio_md) + "\n\n")
@@ -738,7 +857,15 @@ def main():
         for t in targets:
             f.write("| %s | %s | %s | %s |\n" % (t["target"], fmt(t["value"], 2),
                                                  fmt(t["limit"], 2), t["status"]))
-        f.write("\n![box vs runc vs crun: p50 per operation, bars to p95](bench.png)\n")
+        f.write("\n![box vs runc vs crun vs the floor: p50 per operation, bars to p95](bench.png)\n")
+        if scale and "error" not in scale:
+            f.write("\n" + "\n".join(bench_scale.markdown(scale, fmt)))
+    if scale and "error" not in scale:
+        files = bench_scale.gnuplot(scale, "%s CPUs, kernel %s, %s" % (
+            mach["nproc_usable"], mach["kernel"], doc["date"]))
+        for name, text in zip(("scale.dat", "parallel.dat", "scale.gp"), files):
+            with open(os.path.join(opts.out, name), "w") as f:
+                f.write(text)
 
     # -- gnuplot data and script ----------------------------------------------------
     # Columns per runtime: p50, p50 (low), p95 (high) -> histogram errorbars.
@@ -748,8 +875,8 @@ def main():
             for op in ops:
                 row = ['"%s"' % op_label[op]]
                 for n in names:
-                    e = results[op][n]
-                    if e["status"] == "ok":
+                    e = results[op].get(n)
+                    if e and e["status"] == "ok":
                         row += ["%.3f" % e["p50_ms"], "%.3f" % e["p50_ms"], "%.3f" % e["p95_ms"]]
                     else:
                         row += ["NaN", "NaN", "NaN"]
@@ -757,12 +884,17 @@ def main():
 
     dat(os.path.join(opts.out, "bench-single.dat"), ["run", "csd", "exec"])
     dat(os.path.join(opts.out, "bench-parallel.dat"), ["parallel"])
-    colors = {"box": "#1b9e77", "runc": "#7570b3", "crun": "#d95f02"}
-    plots_single = ", ".join(
-        "'bench-single.dat' using %d:%d:%d:xtic(1) title '%s' lc rgb '%s'"
-        % (2 + 3 * i, 3 + 3 * i, 4 + 3 * i, n, colors.get(n, "#666666"))
-        for i, n in enumerate(names))
-    plots_par = plots_single.replace("bench-single.dat", "bench-parallel.dat")
+    colors = {"box": "#1b9e77", "runc": "#7570b3", "crun": "#d95f02", "floor": "#999999"}
+    # gnuplot refuses a series without one valid point: plot only those with results.
+    def plots(dat_file, ops):
+        return ", ".join(
+            "'%s' using %d:%d:%d:xtic(1) title '%s' lc rgb '%s'"
+            % (dat_file, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, n, colors.get(n, "#666666"))
+            for i, n in enumerate(names)
+            if any(results[op].get(n, {}).get("status") == "ok" for op in ops))
+
+    plots_single = plots("bench-single.dat", ["run", "csd", "exec"])
+    plots_par = plots("bench-parallel.dat", ["parallel"])
     gp = """# generated by hack/bench.py; run from this directory: gnuplot bench.gp
 set terminal pngcairo size 1100,520 font ",10"
 set output 'bench.png'
@@ -774,7 +906,7 @@ set grid ytics
 set yrange [0:*]
 set key top left
 set ylabel 'ms (bar: p50, whisker: p95)'
-set multiplot layout 1,2 title 'box vs runc vs crun — %s CPUs, kernel %s, N=%d, %s'
+set multiplot layout 1,2 title 'box vs runc vs crun vs the kernel floor — %s CPUs, kernel %s, N=%d, %s'
 set title 'single operations'
 plot %s
 set title '%d containers, run -d in parallel (%d rounds)'

@@ -7,7 +7,9 @@
 #
 # Operations (see hack/bench.py, which does the timing): `run` of /bin/true;
 # create+start+delete --force; `exec` of /bin/true into a running container;
-# BENCH_PARALLEL containers started at once with `run -d`. Runtimes alternate
+# BENCH_PARALLEL containers started at once with `run -d`; and the kernel floor
+# (no runtime: `unshare ... chroot ROOTFS /bin/true` for run, `nsenter --all` into
+# box's exec target for exec). Runtimes and floor alternate
 # run by run; each has its own --root under a temp dir; one copy of the rootfs.
 #
 # crun 1.8.1 refuses this host's hybrid cgroups, so crun runs with
@@ -16,7 +18,7 @@
 # driver's child joins it with setns() before exec'ing crun. box and runc run in
 # the host mount namespace with their default cgroup handling.
 #
-# Targets from issue 7 are printed as PASS/MISS; a MISS does not fail the script.
+# Targets from issues 7 and 16 are printed as PASS/MISS; a MISS does not fail the script.
 # Needs root. Installs gnuplot-nox and GNU time with apt-get when missing.
 #
 # Environment:
@@ -30,6 +32,11 @@
 #   BENCH_PARALLEL_ROUNDS  timed parallel rounds per runtime (default: 10)
 #   BENCH_RSS_N            untimed runs per operation for peak RSS (default: 3)
 #   BENCH_TIMEOUT          seconds before one invocation counts as hung (default: 60)
+#   BENCH_SCALE_COUNTS     containers present in the scale section (default: "0 100 1000";
+#                          e.g. "0 10 50" for a quick run; empty: no scale section)
+#   BENCH_SCALE_N          rounds per count in the scale section (default: 20)
+#   BENCH_SCALE_PARALLEL   containers started at once in the scale section (default: "1 10 50")
+#   BENCH_SCALE_SAMPLES    latencies per parallel level (default: 100; rounds = this / P, >= 3)
 #   RUNC, CRUN             runtime binaries (default: from PATH; empty or "none" = skip)
 set -euo pipefail
 
@@ -46,6 +53,10 @@ BENCH_PARALLEL=${BENCH_PARALLEL:-20}
 BENCH_PARALLEL_ROUNDS=${BENCH_PARALLEL_ROUNDS:-10}
 BENCH_RSS_N=${BENCH_RSS_N:-3}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-60}
+BENCH_SCALE_COUNTS=${BENCH_SCALE_COUNTS-0 100 1000}
+BENCH_SCALE_N=${BENCH_SCALE_N:-20}
+BENCH_SCALE_PARALLEL=${BENCH_SCALE_PARALLEL:-1 10 50}
+BENCH_SCALE_SAMPLES=${BENCH_SCALE_SAMPLES:-100}
 RUNC=${RUNC-$(command -v runc || true)}
 CRUN=${CRUN-$(command -v crun || true)}
 TIME_BIN=/usr/bin/time
@@ -53,8 +64,15 @@ TIME_BIN=/usr/bin/time
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*"; }
 
-for v in BENCH_N BENCH_WARMUP BENCH_PARALLEL BENCH_PARALLEL_ROUNDS BENCH_RSS_N BENCH_TIMEOUT; do
+for v in BENCH_N BENCH_WARMUP BENCH_PARALLEL BENCH_PARALLEL_ROUNDS BENCH_RSS_N BENCH_TIMEOUT \
+  BENCH_SCALE_N BENCH_SCALE_SAMPLES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
+done
+for v in BENCH_SCALE_COUNTS BENCH_SCALE_PARALLEL; do
+  [[ ${!v} =~ ^[0-9\ ]*$ ]] || die "$v must be numbers separated by spaces, got '${!v}'"
+done
+for p in $BENCH_SCALE_PARALLEL; do
+  [[ $p -ge 1 ]] || die "BENCH_SCALE_PARALLEL: each level must be at least 1, got '$p'"
 done
 [[ $BENCH_N -ge 1 && $BENCH_PARALLEL -ge 1 ]] || die "BENCH_N and BENCH_PARALLEL must be at least 1"
 [[ $(id -u) -eq 0 ]] || die "must run as root (runc and crun are benchmarked rootful)"
@@ -128,7 +146,8 @@ trap 'exit 130' INT TERM
 
 T0=$SECONDS
 mkdir -p "$BENCH_OUT"
-rm -f "$BENCH_OUT"/results.json "$BENCH_OUT"/results.md "$BENCH_OUT"/bench.png
+rm -f "$BENCH_OUT"/results.json "$BENCH_OUT"/results.md "$BENCH_OUT"/bench.png \
+  "$BENCH_OUT"/scale.gp "$BENCH_OUT"/scale.png
 cp -a "$ROOTFS" "$WORK/rootfs"
 mkdir "$WORK/spec"
 "$BOX_BIN" spec --bundle "$WORK/spec"
@@ -167,13 +186,22 @@ python3 "$REPO/hack/bench.py" \
   "${RUNC_ARGS[@]}" "${CRUN_ARGS[@]}" "${SKIP_ARGS[@]}" \
   --n "$BENCH_N" --warmup "$BENCH_WARMUP" --parallel "$BENCH_PARALLEL" \
   --parallel-rounds "$BENCH_PARALLEL_ROUNDS" --rss-n "$BENCH_RSS_N" \
-  --timeout "$BENCH_TIMEOUT" --time-bin "$TIME_BIN"
+  --timeout "$BENCH_TIMEOUT" --time-bin "$TIME_BIN" --floor \
+  --scale-counts "$BENCH_SCALE_COUNTS" --scale-n "$BENCH_SCALE_N" \
+  --scale-parallel "$BENCH_SCALE_PARALLEL" --scale-samples "$BENCH_SCALE_SAMPLES"
 
 if command -v gnuplot >/dev/null; then
   if (cd "$BENCH_OUT" && gnuplot bench.gp); then
     note "chart: $BENCH_OUT/bench.png"
   else
     note "gnuplot failed; no chart"
+  fi
+  if [[ -f $BENCH_OUT/scale.gp ]]; then
+    if (cd "$BENCH_OUT" && gnuplot scale.gp); then
+      note "chart: $BENCH_OUT/scale.png"
+    else
+      note "gnuplot failed; no scale chart"
+    fi
   fi
 else
   note "gnuplot not installed; no chart ($BENCH_OUT/bench.gp is ready for it)"

@@ -233,7 +233,8 @@ ro_tmpfs() {
 	requires root
 	local full="$BATS_TEST_TMPDIR/full"
 	mkdir -p "$full"
-	mount -t tmpfs -o size=16k,mode=0700 tmpfs "$full" || fail "cannot mount a tmpfs on $full"
+	# room for one container's state files (a page each on tmpfs) once the filler is gone
+	mount -t tmpfs -o size=32k,mode=0700 tmpfs "$full" || fail "cannot mount a tmpfs on $full"
 	FAULT_MOUNTS+=("$full")
 	cp /proc/self/mountinfo "$MOUNTS_SNAPSHOT"
 	# fill it up

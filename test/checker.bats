@@ -182,16 +182,3 @@ stderr_has() {
 		fail "$(printf 'box-checker failed in exec (exit status %s):\n%s' "$status" "$stderr")"
 	fi
 }
-
-@test "checker: apparmorProfile and selinuxLabel are refused (box applies neither yet, on any host)" {
-	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
-	update_config '.process.apparmorProfile = "box-default"'
-	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
-	assert_box_error 'process.apparmorProfile: AppArmor is not supported'
-	assert_nothing_left
-	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
-	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
-	run --separate-stderr box create --bundle "$BUNDLE" "$CID"
-	assert_box_error 'process.selinuxLabel: SELinux is not supported'
-	assert_nothing_left
-}

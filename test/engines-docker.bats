@@ -77,7 +77,7 @@ dk_run() {
 in_tty() {
 	local cmd
 	printf -v cmd '%q ' "$@"
-	DOCKER_CONFIG="$DK_DIR/client" script -qefc "$cmd" /dev/null </dev/null 3>&- | tr -d '\r\0'
+	DOCKER_CONFIG="$DK_DIR/client" SHELL=/bin/bash script -qefc "$cmd" /dev/null </dev/null 3>&- | tr -d '\r\0'
 	return "${PIPESTATUS[0]}"
 }
 

@@ -118,7 +118,7 @@ cr_exec() {
 in_tty() {
 	local cmd
 	printf -v cmd '%q ' "$@"
-	script -qefc "$cmd" /dev/null </dev/null 3>&- | tr -d '\r\0'
+	SHELL=/bin/bash script -qefc "$cmd" /dev/null </dev/null 3>&- | tr -d '\r\0'
 	return "${PIPESTATUS[0]}"
 }
 

@@ -160,7 +160,7 @@ assert_only_init() {
 		i=0; while [ ! -s "$BUNDLE/rootfs/detached.out" ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done
 		sleep 0.2
 	EOF
-	screen="$(script -qefc "sh $t/at-terminal" /dev/null </dev/null 3>&- | tr -d '\r\0')"
+	screen="$(SHELL=/bin/bash script -qefc "sh $t/at-terminal" /dev/null </dev/null 3>&- | tr -d '\r\0')"
 	assert_regex "$(cat "$t/caller-tty")" '^/dev/pts/[0-9]+$'
 	[[ "$screen" != *on-the-terminal* ]] || fail "the exec'd process wrote on the caller's terminal: $screen"
 	local out

@@ -52,9 +52,11 @@ runc_cmdline() {
 # terminal (script), INPUT (or nothing) typed into it; what the terminal showed
 # goes to OUTFILE byte for byte, and in_pty returns the command's exit status.
 # script's own stdin is never a terminal (it would put that one in raw mode).
+# script runs the line with $SHELL: bash, whatever the caller has (dash, CI's
+# /bin/sh, does not read the $'...' quoting printf %q makes of newlines).
 in_pty() {
 	local rc=0
-	printf '%s' "${3-}" | timeout -k 5 60 script -qfec "$2" /dev/null >"$1" || rc=$?
+	printf '%s' "${3-}" | SHELL=/bin/bash timeout -k 5 60 script -qfec "$2" /dev/null >"$1" || rc=$?
 	return "$rc"
 }
 

@@ -18,28 +18,11 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$REPO/build}
-[[ ! -d "$BUILD_DIR" ]] || BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-ROOTFS_DIR=${ROOTFS_DIR:-$REPO/rootfs}
-[[ ! -d "$ROOTFS_DIR" ]] || ROOTFS_DIR=$(cd "$ROOTFS_DIR" && pwd)
-BOX_BIN=${BOX_BIN:-$BUILD_DIR/box}
-ROOTFS=${ROOTFS:-$ROOTFS_DIR/rootfs}
-[[ "$BOX_BIN" == /* ]] || BOX_BIN=$PWD/$BOX_BIN
-[[ "$ROOTFS" == /* ]] || ROOTFS=$PWD/$ROOTFS
-export BOX_BIN ROOTFS
-
-with_runc=1 install=1
-args=()
-for a in "$@"; do
-  case "$a" in
-    --runc) with_runc=1 ;;
-    --no-runc) with_runc=0 ;;
-    --no-install) install=0 ;;
-    *) args+=("$a") ;;
-  esac
-done
-
-note() { echo "test-engines: $*" >&2; }
+SUITE=test-engines
+# shellcheck source=hack/suite-lib.sh
+source "$REPO/hack/suite-lib.sh"
+suite_paths
+suite_options "$@"
 
 # Debian package per command the tests use.
 declare -A pkg_of=(
@@ -52,24 +35,12 @@ missing=()
 for cmd in "${!pkg_of[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${pkg_of[$cmd]}")
 done
-if ((${#missing[@]})); then
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-  if [[ $install == 1 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    note "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    note "missing packages: ${missing[*]} (the tests that need them will skip;" \
-      "install as root: apt-get install ${missing[*]})"
-  fi
-fi
+install_packages "${missing[@]}"
 
 if [[ $(id -u) -ne 0 ]]; then
   note "the engine tests need root; they will all skip"
 fi
-[[ -x "$BOX_BIN" ]] || { note "no box binary at $BOX_BIN (run make)"; exit 1; }
-[[ -x "$ROOTFS/bin/sh" ]] || { note "no rootfs at $ROOTFS (run make rootfs)"; exit 1; }
+require_built
 
 for v in podman containerd dockerd; do
   if command -v "$v" >/dev/null; then note "$("$v" --version 2>&1 | head -n1)"; fi
@@ -79,17 +50,9 @@ if [[ $(id -u) -eq 0 ]] && ! "$REPO/hack/rootless-user.sh" "$BOX_BIN" "$ROOTFS" 
 fi
 files=(test/engines.bats test/engines-docker.bats test/engines-rootless.bats)
 
-# shellcheck source=hack/tap-summary.sh
-source "$REPO/hack/tap-summary.sh"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0
 cd "$REPO"
-if [[ $with_runc == 1 ]]; then
-  note "baseline: the engines with runc"
-  BOX_TEST_ENGINES=1 BOX_ENGINE_RUNTIME=runc bats --tap "${args[@]}" "${files[@]}" |
-    sed -u 's/^\(\(not \)\?ok [0-9]* \)/\1[runc] /' | tee -a "$tap" || rc=$?
-fi
-note "the engines with $BOX_BIN"
-BOX_TEST_ENGINES=1 bats --tap "${args[@]}" "${files[@]}" | tee -a "$tap" || rc=$?
+bats_runc_then_box BOX_TEST_ENGINES "${files[@]}"
 tap_summary "$tap" "$rc"

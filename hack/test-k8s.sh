@@ -16,25 +16,12 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$REPO/build}
-ROOTFS_DIR=${ROOTFS_DIR:-$REPO/rootfs}
-BOX_BIN=${BOX_BIN:-$BUILD_DIR/box}
-ROOTFS=${ROOTFS:-$ROOTFS_DIR/rootfs}
-[[ "$BOX_BIN" == /* ]] || BOX_BIN=$PWD/$BOX_BIN
-[[ "$ROOTFS" == /* ]] || ROOTFS=$PWD/$ROOTFS
-export BOX_BIN ROOTFS
+SUITE=test-k8s
+# shellcheck source=hack/suite-lib.sh
+source "$REPO/hack/suite-lib.sh"
+suite_paths
+suite_options "$@"
 
-with_runc=1 install=1
-args=()
-for a in "$@"; do
-  case "$a" in
-    --no-runc) with_runc=0 ;;
-    --no-install) install=0 ;;
-    *) args+=("$a") ;;
-  esac
-done
-
-note() { echo "test-k8s: $*" >&2; }
 [[ $(id -u) -eq 0 ]] || {
   note "must run as root"
   exit 1
@@ -56,34 +43,14 @@ for cmd in "${!pkg_of[@]}"; do
 done
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || missing+=(python3-grpcio)
 /usr/bin/python3 -c 'import grpc_tools' 2>/dev/null || missing+=(python3-grpc-tools)
-if ((${#missing[@]})); then
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-  if [[ $install == 1 ]] && command -v apt-get >/dev/null; then
-    note "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    note "missing packages: ${missing[*]} (the tests will skip; install: apt-get install ${missing[*]})"
-  fi
-fi
+install_packages "${missing[@]}"
 
-[[ -x "$BOX_BIN" ]] || { note "no box binary at $BOX_BIN (run make)"; exit 1; }
-[[ -x "$ROOTFS/bin/sh" ]] || { note "no rootfs at $ROOTFS (run make rootfs)"; exit 1; }
+require_built
 if command -v containerd >/dev/null; then note "$(containerd --version 2>&1 | head -n1)"; fi
 
-# shellcheck source=hack/tap-summary.sh
-source "$REPO/hack/tap-summary.sh"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0
 cd "$REPO"
-if [[ $with_runc == 1 ]]; then
-  note "baseline: runc as the shim's BinaryName"
-  BOX_TEST_K8S=1 BOX_ENGINE_RUNTIME=runc bats --tap "${args[@]}" test/k8s.bats |
-    sed -u 's/^\(\(not \)\?ok [0-9]* \)/\1[runc] /' | tee -a "$tap" || rc=$?
-fi
-note "$BOX_BIN as the shim's BinaryName"
-BOX_TEST_K8S=1 bats --tap "${args[@]}" test/k8s.bats | tee -a "$tap" || rc=$?
-
+bats_runc_then_box BOX_TEST_K8S test/k8s.bats
 tap_summary "$tap" "$rc"

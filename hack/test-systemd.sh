@@ -12,22 +12,16 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$REPO/build}
-ROOTFS_DIR=${ROOTFS_DIR:-$REPO/rootfs}
-BOX_BIN=${BOX_BIN:-$BUILD_DIR/box}
-ROOTFS=${ROOTFS:-$ROOTFS_DIR/rootfs}
-[[ "$BOX_BIN" == /* ]] || BOX_BIN=$PWD/$BOX_BIN
-[[ "$ROOTFS" == /* ]] || ROOTFS=$PWD/$ROOTFS
-export BOX_BIN ROOTFS
+SUITE=test-systemd
+# shellcheck source=hack/suite-lib.sh
+source "$REPO/hack/suite-lib.sh"
+suite_paths
 
-note() { echo "test-systemd: $*" >&2; }
 [[ $(id -u) -eq 0 ]] || {
   note "must run as root"
   exit 1
 }
 
-# shellcheck source=hack/tap-summary.sh
-source "$REPO/hack/tap-summary.sh"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0

@@ -37,6 +37,9 @@
 #   BENCH_SCALE_N          rounds per count in the scale section (default: 20)
 #   BENCH_SCALE_PARALLEL   containers started at once in the scale section (default: "1 10 50")
 #   BENCH_SCALE_SAMPLES    latencies per parallel level (default: 100; rounds = this / P, >= 3)
+#   BENCH_ENGINES          1: the engine table, `docker run --rm` and `podman run --rm` with box
+#                          and runc (hack/bench_engines.py; default 1; 0: none)
+#   BENCH_ENGINE_N         timed runs per engine and runtime (default: 30)
 #   RUNC, CRUN             runtime binaries (default: from PATH; empty or "none" = skip)
 set -euo pipefail
 
@@ -57,6 +60,8 @@ BENCH_SCALE_COUNTS=${BENCH_SCALE_COUNTS-0 100 1000}
 BENCH_SCALE_N=${BENCH_SCALE_N:-20}
 BENCH_SCALE_PARALLEL=${BENCH_SCALE_PARALLEL:-1 10 50}
 BENCH_SCALE_SAMPLES=${BENCH_SCALE_SAMPLES:-100}
+BENCH_ENGINES=${BENCH_ENGINES:-1}
+BENCH_ENGINE_N=${BENCH_ENGINE_N:-30}
 RUNC=${RUNC-$(command -v runc || true)}
 CRUN=${CRUN-$(command -v crun || true)}
 TIME_BIN=/usr/bin/time
@@ -65,7 +70,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*"; }
 
 for v in BENCH_N BENCH_WARMUP BENCH_PARALLEL BENCH_PARALLEL_ROUNDS BENCH_RSS_N BENCH_TIMEOUT \
-  BENCH_SCALE_N BENCH_SCALE_SAMPLES; do
+  BENCH_SCALE_N BENCH_SCALE_SAMPLES BENCH_ENGINE_N; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 for v in BENCH_SCALE_COUNTS BENCH_SCALE_PARALLEL; do
@@ -74,6 +79,7 @@ done
 for p in $BENCH_SCALE_PARALLEL; do
   [[ $p -ge 1 ]] || die "BENCH_SCALE_PARALLEL: each level must be at least 1, got '$p'"
 done
+[[ $BENCH_ENGINES == [01] ]] || die "BENCH_ENGINES must be 0 or 1, got '$BENCH_ENGINES'"
 [[ $BENCH_N -ge 1 && $BENCH_PARALLEL -ge 1 ]] || die "BENCH_N and BENCH_PARALLEL must be at least 1"
 [[ $(id -u) -eq 0 ]] || die "must run as root (runc and crun are benchmarked rootful)"
 [[ -x $BOX_BIN ]] || die "box binary $BOX_BIN not found (run make)"
@@ -177,13 +183,15 @@ fi
 
 RUNC_ARGS=()
 [[ -z $RUNC_PATH ]] || RUNC_ARGS=(--runc "$RUNC_PATH")
+ENGINE_ARGS=()
+[[ $BENCH_ENGINES -eq 0 ]] || ENGINE_ARGS=(--engines --engine-n "$BENCH_ENGINE_N")
 BOX_COMMIT=$(git -C "$REPO" describe --always --dirty 2>/dev/null || true)
 
 python3 "$REPO/hack/bench.py" \
   --out "$BENCH_OUT" --work "$WORK" --rootfs "$WORK/rootfs" \
   --spec "$WORK/spec/config.json" --box "$(cd "$(dirname "$BOX_BIN")" && pwd)/$(basename "$BOX_BIN")" \
   --box-commit "$BOX_COMMIT" \
-  "${RUNC_ARGS[@]}" "${CRUN_ARGS[@]}" "${SKIP_ARGS[@]}" \
+  "${RUNC_ARGS[@]}" "${CRUN_ARGS[@]}" "${SKIP_ARGS[@]}" "${ENGINE_ARGS[@]}" \
   --n "$BENCH_N" --warmup "$BENCH_WARMUP" --parallel "$BENCH_PARALLEL" \
   --parallel-rounds "$BENCH_PARALLEL_ROUNDS" --rss-n "$BENCH_RSS_N" \
   --timeout "$BENCH_TIMEOUT" --time-bin "$TIME_BIN" --floor \

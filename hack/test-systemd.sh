@@ -4,6 +4,8 @@
 # on this host directly; elsewhere box boots one (hack/systemd-host.sh up,
 # which debootstraps its rootfs once), the tests drive the runtimes inside it,
 # and the last test takes it down and checks nothing is left.
+# The files run in this order: the driver (systemd.bats), the engines over it
+# (engines.bats), and last teardown.bats, which takes the host down.
 # Prints the `N passed, N failed, N skipped` summary line last, as hack/test.sh.
 #
 # Usage: hack/test-systemd.sh [BATS_ARGS...]
@@ -22,19 +24,21 @@ suite_paths
   exit 1
 }
 
+files=()
+for f in systemd engines teardown; do files+=("$REPO/test/systemd/$f.bats"); done
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0
 if [[ -d /run/systemd/system && "$(cat /proc/1/comm)" == systemd ]]; then
   note "PID 1 is systemd: testing on this host directly"
   export SYSTEMD_TEST_DIRECT=1
-  bats --tap "$@" "$REPO/test/systemd" | tee "$tap" || rc=$?
+  bats --tap "$@" "${files[@]}" | tee "$tap" || rc=$?
 else
   export SYSTEMD_TEST_OWNS_HOST=1
   started=$SECONDS
   if "$REPO/hack/systemd-host.sh" up; then
     note "systemd host up in $((SECONDS - started))s"
-    bats --tap "$@" "$REPO/test/systemd" | tee "$tap" || rc=$?
+    bats --tap "$@" "${files[@]}" | tee "$tap" || rc=$?
   else
     echo "not ok 1 systemd-host: up (hack/systemd-host.sh up failed)" >"$tap"
     rc=1

@@ -6,40 +6,14 @@
 # host whose PID 1 is systemd (SYSTEMD_TEST_DIRECT=1, or no booted host) they
 # run on the host directly. runc (`--systemd-cgroup`) is the baseline.
 
-load ../helpers
-
-SYSTEMD_HOST="$REPO/hack/systemd-host.sh"
+load host
 
 setup_file() {
-	if [[ "${SYSTEMD_TEST_DIRECT:-0}" != 1 ]] && ! "$SYSTEMD_HOST" status >/dev/null 2>&1; then
-		if [[ -d /run/systemd/system && "$(cat /proc/1/comm)" == systemd ]]; then
-			export SYSTEMD_TEST_DIRECT=1
-		fi
-	fi
-}
-
-# in_host SCRIPT [ARGS...]: runs bash SCRIPT with ARGS as root where systemd
-# is PID 1 (inside the booted host, or on this host directly).
-in_host() {
-	local script="$1"
-	shift
-	if [[ "${SYSTEMD_TEST_DIRECT:-0}" == 1 ]]; then
-		bash -c "$script" in_host "$@"
-	else
-		"$SYSTEMD_HOST" exec bash -c "$script" in_host "$@"
-	fi
-}
-
-# The suite's rootfs as the systemd host sees it.
-host_rootfs() {
-	if [[ "${SYSTEMD_TEST_DIRECT:-0}" == 1 ]]; then echo "$ROOTFS"; else echo /opt/box/rootfs; fi
+	detect_systemd_host
 }
 
 setup() {
-	if [[ "${SYSTEMD_TEST_DIRECT:-0}" != 1 ]]; then
-		"$SYSTEMD_HOST" status >/dev/null 2>&1 ||
-			skip "requires a running systemd host (hack/systemd-host.sh up, or systemd as PID 1)"
-	fi
+	requires_systemd_host
 	NAME="t$BATS_TEST_NUMBER-$$"
 	UNIT="boxtest-$NAME.scope"
 	BDIR="/tmp/systemd-test-$NAME"
@@ -105,7 +79,7 @@ cgroup_file() {
 # --- runc, the baseline -------------------------------------------------------
 
 requires_runc_in_host() {
-	in_host 'command -v runc' >/dev/null || skip "requires runc in the systemd host"
+	requires_in_host runc
 }
 
 scope_with_limits() {
@@ -330,30 +304,4 @@ failed_create_leaves_no_unit() {
 
 _unit_active() {
 	[[ "$(unit_prop ActiveState)" == active ]]
-}
-
-# --- last: nothing is left ----------------------------------------------------
-
-@test "systemd-host: no test unit is left in systemctl list-units" {
-	run in_host 'systemctl list-units --all --no-legend --plain "boxtest-*"'
-	assert_success
-	assert_output ""
-}
-
-@test "systemd-host: down halts systemd cleanly and leaves nothing" {
-	[[ "${SYSTEMD_TEST_OWNS_HOST:-0}" == 1 ]] ||
-		skip "requires the systemd host booted for this run (hack/test-systemd.sh)"
-	"$SYSTEMD_HOST" down
-	run "$SYSTEMD_HOST" status
-	assert_failure
-	assert_output absent
-	local dir="${SYSTEMD_HOST_DIR:-/var/tmp/box-systemd-host}"
-	run mountpoint -q "$dir/bundle/rootfs"
-	assert_failure
-	HOST_CGROUP="box/$(basename "$dir")"
-	_no_host_cgroup || fail "left behind: $(find /sys/fs/cgroup -maxdepth 3 -path "*/$HOST_CGROUP" -type d -print0 | xargs -0)"
-}
-
-_no_host_cgroup() {
-	[[ -z "$(find /sys/fs/cgroup -maxdepth 3 -path "*/$HOST_CGROUP" -type d)" ]]
 }

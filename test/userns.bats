@@ -331,6 +331,83 @@ create_fails() {
 }
 
 # ---------------------------------------------------------------------------
+# Bind sources the container's ids cannot reach: box opens them as the caller
+# before init mounts them (as runc 1.1 does as root)
+# ---------------------------------------------------------------------------
+
+# private_sources: $PRIVATE, a 0700 directory of the caller's (as root: of
+# root's) holding dir/f ("in-dir"), file ("a-file") and link (an absolute
+# symlink to dir): no other id may reach what is in it.
+private_sources() {
+	PRIVATE="$BATS_TEST_TMPDIR/private"
+	mkdir -p "$PRIVATE/dir"
+	echo in-dir >"$PRIVATE/dir/f"
+	echo a-file >"$PRIVATE/file"
+	ln -s "$PRIVATE/dir" "$PRIVATE/link"
+	chmod 0700 "$PRIVATE"
+}
+
+# box_and_runc_print ID WANT: `box run` of the bundle as ID prints WANT, and
+# so does runc's run of a copy where runc is available (as root).
+box_and_runc_print() {
+	run --separate-stderr box run --bundle "$BUNDLE" "$1"
+	assert_success
+	assert_output "$2"
+	runc_available || return 0
+	local rb
+	rb="$(runc_bundle)"
+	run --separate-stderr runc_ref run --bundle "$rb" "$1-runc"
+	assert_success
+	assert_output "$2"
+}
+
+@test "bind sources under a 0700 directory of the caller's reach a container whose root is another id (as runc)" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	let_in
+	private_sources
+	bind_mount "$PRIVATE/dir" /data
+	bind_mount "$PRIVATE/link" /via-link
+	bind_mount "$PRIVATE/file" /file ro
+	# a source relative to the bundle, bound without rbind
+	touch "$BUNDLE/rootfs/relative"
+	update_config '.mounts += [{destination: "/relative", type: "bind", source: "../private/file", options: ["bind"]}]'
+	set_args sh -c 'cat /data/f /via-link/f /file /relative; id -u'
+	box_and_runc_print "$CID" "$(printf 'in-dir\nin-dir\na-file\na-file\n0')"
+}
+
+# B joins A's user namespace, and A's pid namespace: box creates a new pid
+# namespace before init joins the user namespace, so it would belong to the
+# host's user namespace, where B's root may not mount proc.
+@test "a bind source under a 0700 directory reaches a container that joins a user namespace by path (as runc)" {
+	requires root # rootless, joining A's pid namespace needs CAP_SYS_ADMIN in the host's user namespace
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	let_in
+	start_container "$CID-a"
+	private_sources
+	bind_mount "$PRIVATE/dir" /data
+	# the mappings stay in the config (runc 1.1 wants them) but do not apply
+	local ns
+	ns="/proc/$(container_pid "$CID-a")/ns"
+	update_config ".linux.namespaces |= map(if .type == \"user\" or .type == \"pid\" then .path = \"$ns/\" + .type else . end)"
+	set_args sh -c 'cat /data/f; id -u'
+	box_and_runc_print "$CID-b" "$(printf 'in-dir\n0')"
+}
+
+@test "a bind source that does not exist, with a user namespace: one line naming it, nothing left" {
+	wide_ids
+	map_root "$WIDE_UID" "$WIDE_GID" 65536
+	let_in
+	private_sources
+	bind_mount "$PRIVATE/dir" /data
+	bind_mount "$PRIVATE/missing" /missing
+	local n
+	n="$(jq '.mounts | length - 1' "$BUNDLE/config.json")"
+	create_fails "config.json: mounts[$n].source: \"$PRIVATE/missing\" does not exist"
+}
+
+# ---------------------------------------------------------------------------
 # Bad mappings: one line naming the range, nothing left
 # ---------------------------------------------------------------------------
 

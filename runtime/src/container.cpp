@@ -20,6 +20,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "bind_sources.hpp"
 #include "capabilities.hpp"
 #include "cgroup_entry.hpp"
 #include "cgroup_manager.hpp"
@@ -411,9 +412,9 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     if (userns && userns->path.empty()) setgroups_allowed = write_id_mappings(child, spec.linux);
     // If init failed and went away, what it said is more useful than our broken pipe.
     auto init_gone = [&](const std::string& noticed) { return init_exit_error(child, st.cgroup_dirs, spec, noticed); };
-    auto send_or_report = [&](const Message& msg) {
+    auto send_or_report = [&](const Message& msg, int pass_fd = -1) {
         try {
-            send_message(parent_sock.get(), msg);
+            send_message(parent_sock.get(), msg, pass_fd);
         } catch (const Error& e) {
             std::optional<Message> reply;
             try {
@@ -424,6 +425,18 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
             throw init_gone(e.what());
         }
     };
+    // What init says next (an fd that comes with it in *passed); its error becomes ours.
+    auto recv_or_report = [&](UniqueFd* passed) {
+        std::optional<Message> reply;
+        try {
+            reply = recv_message(parent_sock.get(), passed);
+        } catch (const Error& e) {
+            throw init_gone(e.what());
+        }
+        if (!reply) throw init_gone("the container's init exited during setup");
+        if (reply->type == MsgType::Error) throw Error(reply->payload);
+        return *reply;
+    };
     send_or_report({MsgType::Go, dump_json(Json{{"setgroups", setgroups_allowed}, {"pid", child}})});
     // Init sets up its mounts meanwhile; it waits for this before its cgroup namespace, and
     // learns here where its cgroups are when they were made after it (systemd's scope).
@@ -432,18 +445,20 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     cgroups->place_init(child, spec.linux.resources);
     record_placement();
     if (st.cgroup_dirs != dirs_before) store_.save(st, false);
+    // In its user namespace init may not reach a bind source that we can: once its mount
+    // namespace exists, it asks for them with its root, and we open them there.
+    if (bind_sources_opened_by_caller(spec)) {
+        UniqueFd init_root;
+        if (recv_or_report(&init_root).type != MsgType::BindSource || !init_root)
+            throw Error("unexpected message from the container's init");
+        for (const auto& [index, fd] : open_bind_sources(init_root.get(), spec, bundle))
+            send_or_report({MsgType::BindSource, std::to_string(index)}, fd.get());
+    }
     send_or_report({MsgType::Go, st.cgroup_dirs == dirs_before ? "cgroup" : dump_json(Json(st.cgroup_dirs))});
 
     for (;;) {
         UniqueFd passed;
-        std::optional<Message> reply;
-        try {
-            reply = recv_message(parent_sock.get(), &passed);
-        } catch (const Error& e) {
-            throw init_gone(e.what());
-        }
-        if (!reply) throw init_gone("the container's init exited during setup");
-        if (reply->type == MsgType::Error) throw Error(reply->payload);
+        std::optional<Message> reply = recv_or_report(&passed);
         if (reply->type == MsgType::Ready) break;
         if (reply->type == MsgType::SeccompListener) {
             if (!passed || !spec.linux.seccomp) throw Error("the container's init sent no seccomp listener");

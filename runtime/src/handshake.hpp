@@ -18,6 +18,9 @@ enum class MsgType : uint8_t {
     // init or exec -> parent: the seccomp notify listener comes with the frame (SCM_RIGHTS);
     // the sender waits for Go, sent once the listener has reached linux.seccomp.listenerPath.
     SeccompListener = 6,
+    // init -> parent: its mount namespace exists, its "/" comes with the frame; parent -> init:
+    // one frame per bind source (bind_sources.hpp), payload the mounts index, the fd with it.
+    BindSource = 7,
 };
 
 struct Message {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "bind_sources.hpp"
 #include "error.hpp"
 #include "files.hpp"
 #include "handshake.hpp"
@@ -62,15 +63,15 @@ void run_container_init(const InitContext& ctx) {
         bool setgroups_allowed = go_info.value("setgroups", true);
         Json hook_state = ctx.hook_state;
         hook_state["pid"] = go_info.value("pid", 0);
-        if (spec.linux.find_namespace("user") && spec.linux.find_namespace("user")->path.empty()) {
-            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-                throw_errno("becoming root in the new user namespace (is uid/gid 0 mapped?)");
-        }
         for (const auto& ns : spec.linux.namespaces)
             if (!ns.path.empty() && ns.type == "user") {
                 join_namespace(ns);
                 setgroups_allowed = !setgroups_denied();
             }
+        // Root of the user namespace, new or joined (as runc): our host ids may not be mapped
+        // there, and the kernel refuses to create files for an unmapped id (EOVERFLOW).
+        if (spec.linux.find_namespace("user") && (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
+            throw_errno("becoming root in the container's user namespace (is uid/gid 0 mapped?)");
         // The caller's supplementary groups (a sudo login's group 0) must not open or close
         // the host's files to the container's root while it mounts: drop them, as runc does.
         if (spec.linux.find_namespace("user")) drop_supplementary_groups(setgroups_allowed);
@@ -85,7 +86,11 @@ void run_container_init(const InitContext& ctx) {
         // In a user namespace of its own or inherited (rootless podman runs us in one), devices
         // are bind mounts and locked mount flags stay, as with runc.
         bool userns = spec.linux.find_namespace("user") != nullptr || in_user_namespace();
-        RootfsContext rc{spec, ctx.bundle, ctx.cgroup_dirs, userns, spec.linux.find_namespace("cgroup") != nullptr, {}};
+        RootfsContext rc{.spec = spec,
+                         .bundle = ctx.bundle,
+                         .cgroup_dirs = ctx.cgroup_dirs,
+                         .in_user_namespace = userns,
+                         .cgroup_namespace = spec.linux.find_namespace("cgroup") != nullptr};
         rc.before_cgroups = [&] {
             auto placed = recv_message(sync_fd);
             if (!placed || placed->type != MsgType::Go) _exit(1);
@@ -97,10 +102,13 @@ void run_container_init(const InitContext& ctx) {
         };
         // Without a mount namespace nothing is mounted (container.cpp refuses what would need it).
         bool own_mounts = spec.linux.find_namespace("mount") != nullptr;
-        if (own_mounts)
+        if (own_mounts) {
+            if (bind_sources_opened_by_caller(spec)) rc.bind_sources = request_bind_sources(sync_fd, spec);
             setup_rootfs(rc);
-        else
+            rc.bind_sources.clear();
+        } else {
             rc.before_cgroups();
+        }
         if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
             // createRuntime hooks run in the runtime's namespaces: the parent runs them.
             send_message(sync_fd, {MsgType::HookPoint, "createRuntime"});

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "bind_sources.hpp"
 #include "cgroups.hpp"
 #include "devices.hpp"
 #include "error.hpp"
@@ -208,18 +209,21 @@ void mount_one(int rootfd, const Mount& m, size_t index, const RootfsContext& ct
         return Error("config.json: mounts[" + std::to_string(index) + "]." + field + ": " + why);
     };
     MountOptions opts = parse_mount_options(m.options);
-    bool bind = opts.bind || m.type == "bind";
     if (m.type == "cgroup" || m.type == "cgroup2") {
         mount_cgroups(rootfd, m, opts, ctx, what);
         apply_recursive_options(rootfd, m, opts, what);
         return;
     }
-    if (bind) {
-        std::string source = m.source;
-        if (source.empty()) throw config_error("source", "a bind mount needs a source");
-        if (source[0] != '/') source = ctx.bundle + "/" + source;
+    if (is_bind_mount(m)) {
+        std::string source = bind_source_path(m, index, ctx.bundle);
         struct stat st {};
-        if (::stat(source.c_str(), &st) < 0) throw config_error("source", quote(source) + " does not exist");
+        if (index < ctx.bind_sources.size() && ctx.bind_sources[index]) {
+            // Opened by box create, as the caller: bound through the fd, not the path.
+            if (::fstat(ctx.bind_sources[index].get(), &st) < 0) throw_errno(what + ": " + quote(source));
+            source = fd_path(ctx.bind_sources[index].get());
+        } else if (::stat(source.c_str(), &st) < 0) {
+            throw config_error("source", quote(source) + " does not exist");
+        }
         UniqueFd target = open_in_root(rootfd, m.destination, true, !S_ISDIR(st.st_mode));
         do_mount(source.c_str(), fd_path(target.get()), nullptr, MS_BIND | (opts.recursive ? MS_REC : 0), nullptr,
                  what);
@@ -336,6 +340,12 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
     return out;
 }
 
+bool is_bind_mount(const Mount& m) {
+    // A cgroup mount is made as the host has cgroupfs, whatever its options say (mount_cgroups).
+    if (m.type == "cgroup" || m.type == "cgroup2") return false;
+    return m.type == "bind" || parse_mount_options(m.options).bind;
+}
+
 std::vector<std::string> known_mount_options() {
     std::vector<std::string> out = {"bind", "rbind", "tmpcopyup"};
     for (const auto& f : kFlags) out.emplace_back(f.name);
@@ -436,7 +446,7 @@ void setup_rootfs(const RootfsContext& ctx) {
     // A /dev bound from the host is the host's business; a fresh one gets devices and links.
     bool dev_bound = false;
     for (const auto& m : spec.mounts)
-        if (m.destination == "/dev" && (m.type == "bind" || parse_mount_options(m.options).bind)) dev_bound = true;
+        if (m.destination == "/dev" && is_bind_mount(m)) dev_bound = true;
     if (!dev_bound) {
         create_devices(rootfd.get(), spec.linux.devices, ctx.in_user_namespace);
         create_dev_symlinks(rootfd.get(), spec_mounts(spec, "/dev/pts", "devpts"));

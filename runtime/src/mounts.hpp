@@ -22,6 +22,8 @@ struct MountOptions {
     std::string data;       // filesystem-specific options, comma separated
 };
 MountOptions parse_mount_options(const std::vector<std::string>& options);
+// A bind mount: type "bind", or the option bind or rbind (but not on a cgroup mount).
+bool is_bind_mount(const Mount& m);
 // The options box knows (what `box features` lists as mountOptions), sorted.
 std::vector<std::string> known_mount_options();
 // Rejects what box would otherwise ignore: options a bind or cgroup mount cannot take (they
@@ -41,7 +43,8 @@ struct RootfsContext {
     bool cgroup_namespace = false;
     // Called once before the first cgroup mount (or after the last mount): the container
     // must be in its cgroup, and in its cgroup namespace, before cgroupfs is mounted.
-    std::function<void()> before_cgroups;
+    std::function<void()> before_cgroups = {};
+    std::vector<UniqueFd> bind_sources = {};  // opened by box create (bind_sources.hpp), by mounts index
 };
 
 // Before pivot_root: propagation, the rootfs bind, every mount, /dev.

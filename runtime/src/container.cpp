@@ -342,7 +342,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     CgroupPlacement planned = cgroups->plan();
     st.cgroup_dirs = planned.dirs;
     store_.save_config_parts(opts.id, spec);
-    store_.save(st, false);
+    store_.save(st);
     store_.save_cgroups_created(opts.id, planned);
     rollback.set_cgroups(cgroups.get());
     cgroups->create(spec.linux.resources);
@@ -403,7 +403,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     rollback.set_child(child);
     st.pid = child;
     st.pid_start_time = process_start_time(child).value_or(0);
-    store_.save(st, false);
+    store_.save(st);
     child_sock.reset();
     console.reset();
 
@@ -444,7 +444,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     std::vector<std::string> dirs_before = st.cgroup_dirs;
     cgroups->place_init(child, spec.linux.resources);
     record_placement();
-    if (st.cgroup_dirs != dirs_before) store_.save(st, false);
+    if (st.cgroup_dirs != dirs_before) store_.save(st);
     // In its user namespace init may not reach a bind source that we can: once its mount
     // namespace exists, it asks for them with its root, and we open them there.
     if (bind_sources_opened_by_caller(spec)) {

@@ -130,7 +130,7 @@ UniqueFd StateStore::open_dir(const std::string& id, bool missing_ok) const {
     return fd;
 }
 
-void StateStore::save(const ContainerState& s, bool durable) const {
+void StateStore::save(const ContainerState& s) const {
     Json j = {
         {"id", s.id},
         {"phase", s.phase},
@@ -152,8 +152,8 @@ void StateStore::save(const ContainerState& s, bool durable) const {
     if (s.pid > 0)
         write_file_atomic_at(d.get(), "init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
                              0600, Durability::Unsynced, Replace::Yes, dir(s.id) + "/init");
-    write_file_atomic_at(d.get(), "state.json", dump_json(j), 0600, durable ? Durability::Synced : Durability::Unsynced,
-                         Replace::Yes, dir(s.id) + "/state.json");
+    write_file_atomic_at(d.get(), "state.json", dump_json(j), 0600, Durability::Unsynced, Replace::Yes,
+                         dir(s.id) + "/state.json");
 }
 
 namespace {

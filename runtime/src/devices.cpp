@@ -20,13 +20,24 @@ void split_parent(const std::string& path, std::string& parent, std::string& nam
     name = path.substr(pos + 1);
 }
 
-void create_device(int rootfd, const Device& d, bool bind_from_host) {
+// The parent directory of the last device made: consecutive devices in the same directory
+// (all the default ones are in /dev) resolve it once.
+struct ParentDir {
+    std::string path;
+    UniqueFd fd;
+};
+
+void create_device(int rootfd, const Device& d, bool bind_from_host, ParentDir& last) {
     std::string parent, name;
     split_parent(d.path, parent, name);
-    UniqueFd dir = open_in_root(rootfd, parent, true, false);
-    ::unlinkat(dir.get(), name.c_str(), 0);
+    if (!last.fd || last.path != parent) {
+        last.fd = open_in_root(rootfd, parent, true, false);
+        last.path = parent;
+    }
+    int dir = last.fd.get();
+    ::unlinkat(dir, name.c_str(), 0);
     if (bind_from_host) {
-        if (::mknodat(dir.get(), name.c_str(), S_IFREG | 0644, 0) < 0 && errno != EEXIST)
+        if (::mknodat(dir, name.c_str(), S_IFREG | 0644, 0) < 0 && errno != EEXIST)
             throw_errno("creating mount point for device " + d.path);
         UniqueFd target = open_in_root(rootfd, d.path, false, true);
         if (::mount(d.path.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
@@ -35,13 +46,12 @@ void create_device(int rootfd, const Device& d, bool bind_from_host) {
     }
     mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
     dev_t dev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
-    if (::mknodat(dir.get(), name.c_str(), type | (d.file_mode & 07777), dev) < 0)
+    if (::mknodat(dir, name.c_str(), type | (d.file_mode & 07777), dev) < 0)
         throw_errno("linux.devices: creating " + d.path);
-    if (::fchownat(dir.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (::fchownat(dir, name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
         throw_errno("linux.devices: chown of " + d.path);
     // mknod is subject to the umask; set the mode the config asked for exactly.
-    if (::fchmodat(dir.get(), name.c_str(), d.file_mode & 07777, 0) < 0)
-        throw_errno("linux.devices: chmod of " + d.path);
+    if (::fchmodat(dir, name.c_str(), d.file_mode & 07777, 0) < 0) throw_errno("linux.devices: chmod of " + d.path);
 }
 
 }  // namespace
@@ -55,12 +65,13 @@ std::vector<Device> default_devices() {
 }
 
 void create_devices(int rootfd, const std::vector<Device>& extra, bool bind_from_host) {
-    for (const auto& d : default_devices()) create_device(rootfd, d, bind_from_host);
+    ParentDir last;
+    for (const auto& d : default_devices()) create_device(rootfd, d, bind_from_host, last);
     for (const auto& d : extra) {
         bool is_default = false;
         for (const auto& def : default_devices()) is_default = is_default || def.path == d.path;
         if (is_default && bind_from_host) continue;
-        create_device(rootfd, d, bind_from_host && d.type != 'p');
+        create_device(rootfd, d, bind_from_host && d.type != 'p', last);
     }
 }
 

@@ -151,20 +151,28 @@ void mount_cgroups(int rootfd, const Mount& m, const MountOptions& opts, const R
         return;
     }
     do_mount("tmpfs", fd_path(target.get()), "tmpfs", flags, "mode=755", what);
+    // The tmpfs is ours and new, and no container process runs yet: nothing in it can be a
+    // symlink, so each hierarchy's directory is made and opened relative to it (no walk from
+    // the root per hierarchy).
+    UniqueFd tmpfs = open_in_root(rootfd, m.destination, false, false);
+    auto open_sub = [&](const std::string& name, const std::string& step) {
+        UniqueFd fd(::openat(tmpfs.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) throw_errno(what + " (" + name + ", " + step + ")");
+        return fd;
+    };
     for (const auto& h : cgroup_hierarchies()) {
         std::string name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
-        std::string dest = m.destination + "/" + name;
-        UniqueFd sub = open_in_root(rootfd, dest, true, false);
+        if (::mkdirat(tmpfs.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+            throw_errno(what + " (" + name + ", mkdir)");
+        UniqueFd sub = open_sub(name, "open");
         do_mount(leaf_for(h.mountpoint).c_str(), fd_path(sub.get()), nullptr, MS_BIND, nullptr,
                  what + " (" + name + ")");
-        UniqueFd mounted = open_in_root(rootfd, dest, false, false);
+        UniqueFd mounted = open_sub(name, "open the bind mount");  // the lookup enters the new mount
         do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | MS_BIND | opts.flags, nullptr,
                  what + " (" + name + ")");
     }
-    if (opts.flags & MS_RDONLY) {
-        UniqueFd mounted = open_in_root(rootfd, m.destination, false, false);
-        do_mount(nullptr, fd_path(mounted.get()), nullptr, MS_REMOUNT | opts.flags, "mode=755", what);
-    }
+    if (opts.flags & MS_RDONLY)
+        do_mount(nullptr, fd_path(tmpfs.get()), nullptr, MS_REMOUNT | opts.flags, "mode=755", what);
 }
 
 // rro, rnosuid ...: the new mount and every mount below it (an rbind brings the submounts).
@@ -371,6 +379,30 @@ void validate_mount_options(const std::vector<Mount>& mounts) {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
+namespace {
+
+// The usual case of open_in_root's creation: only the leaf is missing. Resolves the parent
+// once and makes the leaf in it; an empty fd sends the caller to the walk, which also
+// handles a missing parent and a dangling symlink at the leaf (mkdirat gives EEXIST).
+UniqueFd create_leaf_in_existing_parent(int rootfd, const std::string& path, bool leaf_is_file) {
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    size_t slash = p.rfind('/');
+    std::string parent = slash == std::string::npos || slash == 0 ? "/" : p.substr(0, slash);
+    std::string leaf = slash == std::string::npos ? p : p.substr(slash + 1);
+    if (leaf.empty() || leaf == "." || leaf == "..") return {};
+    UniqueFd dir(
+        sys_openat2(rootfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+    if (!dir) return {};
+    int rc =
+        leaf_is_file ? ::mknodat(dir.get(), leaf.c_str(), S_IFREG | 0644, 0) : ::mkdirat(dir.get(), leaf.c_str(), 0755);
+    if (rc < 0) return {};
+    // Made just now: opened without following anything, in the parent resolved in the root.
+    return UniqueFd(::openat(dir.get(), leaf.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+}
+
+}  // namespace
+
 UniqueFd open_in_root(int rootfd, const std::string& path, bool create, bool leaf_is_file) {
     const uint64_t resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     int fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, resolve);
@@ -378,6 +410,7 @@ UniqueFd open_in_root(int rootfd, const std::string& path, bool create, bool lea
         if (fd < 0) throw_errno("resolving " + quote(path) + " in the container's root");
         return UniqueFd(fd);
     }
+    if (UniqueFd leaf = create_leaf_in_existing_parent(rootfd, path, leaf_is_file)) return leaf;
     // Create each missing component, resolving the parent inside the root every time.
     // A dangling symlink is followed the same way: its target is created inside the root.
     std::string todo = path, prefix;

@@ -5,7 +5,8 @@
 # which debootstraps its rootfs once), the tests drive the runtimes inside it,
 # and the last test takes it down and checks nothing is left.
 # The files run in this order: the driver (systemd.bats), the engines over it
-# (engines.bats), and last teardown.bats, which takes the host down.
+# (engines.bats), rootless with the user's systemd (rootless.bats), and last
+# teardown.bats, which takes the host down.
 # Prints the `N passed, N failed, N skipped` summary line last, as hack/test.sh.
 #
 # Usage: hack/test-systemd.sh [BATS_ARGS...]
@@ -25,7 +26,7 @@ suite_paths
 }
 
 files=()
-for f in systemd engines teardown; do files+=("$REPO/test/systemd/$f.bats"); done
+for f in systemd engines rootless teardown; do files+=("$REPO/test/systemd/$f.bats"); done
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 rc=0

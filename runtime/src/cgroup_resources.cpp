@@ -298,7 +298,7 @@ bool has_limits(const Resources& r) {
            !r.hugepage_limits.empty() || r.net_class_id || !r.net_priorities.empty() || !r.unified.empty();
 }
 
-void check_controllers(const Resources& r, const std::vector<Hierarchy>& hs) {
+void check_controllers(const Resources& r, const std::vector<Hierarchy>& hs, const std::string& where) {
     auto available = [&](std::initializer_list<const char*> names) {
         for (const auto& h : hs)
             for (const char* n : names)
@@ -308,7 +308,7 @@ void check_controllers(const Resources& r, const std::vector<Hierarchy>& hs) {
     auto need = [&](bool wanted, std::initializer_list<const char*> names, const char* field) {
         if (wanted && !available(names))
             throw Error(std::string("linux.resources.") + field + ": the " + *names.begin() +
-                        " controller is not available on this host");
+                        " controller is not available " + where);
     };
     need(wants_memory(r), {"memory"}, "memory");
     need(wants_cpu(r), {"cpu"}, "cpu");

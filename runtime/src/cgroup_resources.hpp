@@ -14,8 +14,10 @@ namespace box {
 // Whether resources ask for any limit (anything but device rules).
 bool has_limits(const Resources& r);
 
-// Every resource asked for needs a controller somewhere; throws naming the field that has none.
-void check_controllers(const Resources& r, const std::vector<Hierarchy>& hierarchies);
+// Every resource asked for needs a controller somewhere; throws naming the field that has none
+// ("the pids controller is not available " + where).
+void check_controllers(const Resources& r, const std::vector<Hierarchy>& hierarchies,
+                       const std::string& where = "on this host");
 
 // The writes that put the resources belonging to hierarchy h into dir (one directory of the
 // container's cgroup), in the order the kernel needs; all is every hierarchy of the host, so

@@ -7,8 +7,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "cgroup_resources.hpp"
 #include "error.hpp"
+#include "files.hpp"
 #include "log.hpp"
 #include "systemd_bridge.hpp"
 #include "systemd_unit.hpp"
@@ -18,6 +21,31 @@ namespace {
 
 SystemdCgroupApi host_api() {
     return detect_cgroup_mode() == CgroupMode::V2 ? SystemdCgroupApi::Unified : SystemdCgroupApi::Legacy;
+}
+
+constexpr const char* kNotDelegated =
+    "in the scope the user's systemd made (rootless: a user's systemd is delegated no cgroup v1 "
+    "controller, and on cgroup v2 only those user@.service's Delegate= names)";
+
+// Rootless: what the user's systemd delegated to the scope whose directories are dirs: the
+// hierarchies it made them in, and on cgroup v2 only the controllers enabled there.
+std::vector<Hierarchy> delegated_hierarchies(const std::vector<std::string>& dirs) {
+    std::vector<Hierarchy> out;
+    for (const auto& h : cgroup_hierarchies()) {
+        for (const auto& dir : dirs) {
+            if (dir.compare(0, h.mountpoint.size() + 1, h.mountpoint + "/") != 0) continue;
+            Hierarchy d = h;
+            if (h.v2) {
+                std::string text, c;
+                d.controllers.clear();
+                if (try_read_file(dir + "/cgroup.controllers", text))
+                    for (std::istringstream in(text); in >> c;) d.controllers.push_back(c);
+            }
+            out.push_back(std::move(d));
+            break;
+        }
+    }
+    return out;
 }
 
 class SystemdManager : public CgroupManager {
@@ -61,8 +89,12 @@ public:
                 }
                 placement_.dirs.push_back(dir);
                 placement_.created.push_back(dir);
-                if (resources) write_new_cgroup_resources(dir, h, *resources);
             }
+            // What the user's systemd cannot apply is refused, not silently dropped.
+            auto hierarchies = user_ ? delegated_hierarchies(placement_.dirs) : cgroup_hierarchies();
+            if (resources && user_) check_controllers(*resources, hierarchies, kNotDelegated);
+            if (resources)
+                for (const auto& h : hierarchies) write_new_cgroup_resources(h.mountpoint + cgroup, h, *resources);
         } catch (...) {
             placement_.created.insert(placement_.created.end(), made.begin(), made.end());
             throw;
@@ -70,7 +102,10 @@ public:
     }
 
     void update(const Resources& resources) override {
-        check_controllers(resources, cgroup_hierarchies());
+        if (user_)
+            check_controllers(resources, delegated_hierarchies(placement_.dirs), kNotDelegated);
+        else
+            check_controllers(resources, cgroup_hierarchies());
         auto props = systemd_resource_properties(resources, host_api());
         if (!props.empty()) {
             // systemd writes the whole cgroup again, device rules included (deny all, then the

@@ -302,6 +302,9 @@ ns_line() {
 	BOXTEST_HOOK_VAR=from-the-caller create_container
 	grep -qx 'BOXTEST_HOOK_VAR=from-the-caller' "$out" || fail "the hook did not get box's environment: $(cat "$out")"
 	! grep -q BOXTEST_HOOK_VAR "$empty" || fail "a hook with env [] got box's environment: $(cat "$empty")"
+	# The caller's, that is: not what box passes itself when it re-executes from a
+	# read-only copy (where it was started, _BOX_EXE).
+	! grep -q '^_BOX_EXE=' "$out" || fail "box's internal variable leaked into the hook: $(grep '^_BOX_EXE=' "$out")"
 }
 
 @test "hooks: several hooks of one kind run in order" {

@@ -598,6 +598,7 @@ void print_version() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    take_started_exe_from_env();
     std::vector<std::string> all(argv + 1, argv + argc);
     try {
         Parsed g = parse_flags(global_options(), all);

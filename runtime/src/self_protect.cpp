@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -20,6 +21,13 @@ extern char** environ;
 
 namespace box {
 namespace {
+
+constexpr const char* kStartedExeEnv = "_BOX_EXE";
+
+std::string& kept_started_exe() {
+    static std::string path;
+    return path;
+}
 
 bool sealed_memfd(int fd) {
     int seals = ::fcntl(fd, F_GET_SEALS);
@@ -33,7 +41,7 @@ bool sealed_memfd(int fd) {
     ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
     if (n > 0 && path[0] == '/') {
         path[n] = '\0';
-        ::setenv("_BOX_EXE", path, 1);
+        ::setenv(kStartedExeEnv, path, 1);
     }
     syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
     // Falling through would run unprotected; better to stop with a clear reason.
@@ -42,6 +50,21 @@ bool sealed_memfd(int fd) {
 }
 
 }  // namespace
+
+void take_started_exe_from_env() {
+    if (const char* path = std::getenv(kStartedExeEnv)) {
+        if (*path == '/') kept_started_exe() = path;
+        ::unsetenv(kStartedExeEnv);
+    }
+}
+
+std::string started_exe() {
+    if (!kept_started_exe().empty()) return kept_started_exe();
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0 || buf[0] != '/') return {};
+    return std::string(buf, static_cast<size_t>(n));
+}
 
 void ensure_readonly_self(char** argv) {
     UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "files.hpp"
+#include "self_protect.hpp"
 
 extern char** environ;
 
@@ -25,20 +25,11 @@ constexpr const char* kHelper = "box-systemd";
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
-// The directory of the box binary that was started: box re-executes itself from a read-only
-// copy, after which /proc/self/exe no longer names it (self_protect.cpp keeps it in _BOX_EXE).
+// The directory of the box binary that was started (not of the read-only copy it re-executes).
 std::string own_dir() {
-    std::string exe;
-    if (const char* kept = std::getenv("_BOX_EXE"); kept && *kept == '/') {
-        exe = kept;
-    } else {
-        char buf[PATH_MAX];
-        ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-        if (n <= 0) return {};
-        exe.assign(buf, static_cast<size_t>(n));
-    }
+    std::string exe = started_exe();
     auto slash = exe.rfind('/');
-    return slash == std::string::npos || exe[0] != '/' ? std::string() : exe.substr(0, slash);
+    return slash == std::string::npos ? std::string() : exe.substr(0, slash);
 }
 
 std::string read_all(int fd) {

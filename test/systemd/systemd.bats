@@ -279,6 +279,15 @@ failed_create_leaves_no_unit() {
 	retry 20 _unit_gone || fail "$UNIT is still $(unit_prop LoadState) after delete --force"
 }
 
+@test "box --systemd-cgroup: box-systemd is found beside box's own binary, not only in PATH" {
+	make_bundle box '.'
+	in_host 'cd "$1" && env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$2" --root "$3" --systemd-cgroup run -d "$4" </dev/null' \
+		"$BDIR" "$(host_box)" "$SROOT" "$NAME"
+	assert_equal "$(unit_prop ActiveState)" active
+	rt delete --force "$NAME"
+	retry 20 _unit_gone || fail "$UNIT is still $(unit_prop LoadState) after delete --force"
+}
+
 @test "box --systemd-cgroup: a nested slice a-b.slice is /a.slice/a-b.slice" {
 	local sub="n${NAME//-/}"
 	make_bundle box ".linux.cgroupsPath = \"boxtest-$sub.slice:boxtest:$NAME\""

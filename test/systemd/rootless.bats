@@ -56,8 +56,9 @@ setup() {
 }
 
 teardown() {
-	[[ -n "${RT:-}" ]] || return 0
-	as_user "$SD_USER" '"$1" --root "$2" delete --force "$3" >/dev/null 2>&1' "$RT" "$(state_root)" "$NAME" || true
+	if [[ -n "${RT:-}" ]]; then
+		as_user "$SD_USER" '"$1" --root "$2" delete --force "$3" >/dev/null 2>&1' "$RT" "$(state_root)" "$NAME" || true
+	fi
 	in_host 'rm -rf "$1"' "$BDIR" || true
 }
 
@@ -83,14 +84,20 @@ state_root() {
 # test user (or $BUNDLE_USER), running the suite's rootfs read-only;
 # cgroupsPath :boxtest:NAME (the default slice, user.slice rootless).
 make_user_bundle() {
-	local user="${BUNDLE_USER:-$SD_USER}"
+	local user="${BUNDLE_USER:-$SD_USER}" root_dir
 	RT=$(host_runtime "$1")
 	in_host 'install -d -o "$1" "$2"' "$user" "$BDIR"
+	root_dir=$(host_rootfs)
+	if [[ "${SYSTEMD_TEST_DIRECT:-0}" == 1 ]]; then
+		# The checkout's rootfs may be below a directory the user cannot enter.
+		[[ -d "$BDIR/rootfs" ]] || cp -a "$ROOTFS" "$BDIR/rootfs"
+		root_dir="$BDIR/rootfs"
+	fi
 	as_user "$user" 'set -e; cd "$1"; rm -f config.json; runc spec --rootless
 		jq --arg r "$2" --arg cg ":boxtest:$3" "
 			.root = {path: \$r, readonly: true} | .process.terminal = false
 			| .process.args = [\"sleep\", \"1000\"] | .linux.cgroupsPath = \$cg | $4" config.json >config.json.new
-		mv config.json.new config.json' "$BDIR" "$(host_rootfs)" "$NAME" "$2"
+		mv config.json.new config.json' "$BDIR" "$root_dir" "$NAME" "$2"
 }
 
 # urt ARGS...: the runtime under test as the test user, --systemd-cgroup.

@@ -56,6 +56,18 @@ assert_unchanged_and_nothing_left() {
 	assert_nothing_left
 }
 
+# exec_process_fails JSON MESSAGE: on a running $CID, `box exec --process
+# FILE` with JSON in FILE fails (255) with "FILE: MESSAGE", and the container
+# is unchanged ($stderr stays for more checks).
+exec_process_fails() {
+	start_and_snapshot
+	local f="$BATS_TEST_TMPDIR/process.json"
+	printf '%s\n' "$1" >"$f"
+	run --separate-stderr box exec --process "$f" "$CID"
+	assert_box_error -255 "$f: $2"
+	assert_unchanged_and_nothing_left
+}
+
 # box_root ROOT ARGS...: like box, but with --root ROOT instead of the
 # test's state dir.
 box_root() {
@@ -647,21 +659,11 @@ box_in_own_uts() {
 }
 
 @test "exec --process: invalid JSON" {
-	start_and_snapshot
-	local f="$BATS_TEST_TMPDIR/process.json"
-	echo '{"args": ["true"],}' >"$f"
-	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error -255 "$f: invalid JSON at line 1, column "
-	assert_unchanged_and_nothing_left
+	exec_process_fails '{"args": ["true"],}' "invalid JSON at line 1, column "
 }
 
 @test "exec --process: a process without args" {
-	start_and_snapshot
-	local f="$BATS_TEST_TMPDIR/process.json"
-	echo '{"cwd": "/", "env": ["PATH=/bin:/usr/bin"]}' >"$f"
-	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error -255 "$f: args: must be a non-empty array"
-	assert_unchanged_and_nothing_left
+	exec_process_fails '{"cwd": "/", "env": ["PATH=/bin:/usr/bin"]}' "args: must be a non-empty array"
 }
 
 @test "exec --user: unknown user name" {
@@ -698,12 +700,8 @@ box_in_own_uts() {
 }
 
 @test "exec --process: a uid of 4294967295 is out of range" {
-	start_and_snapshot
-	local f="$BATS_TEST_TMPDIR/process.json"
-	echo '{"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}' >"$f"
-	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error -255 "$f: user.uid: must be in range 0-2147483647, got 4294967295"
-	assert_unchanged_and_nothing_left
+	exec_process_fails '{"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}' \
+		"user.uid: must be in range 0-2147483647, got 4294967295"
 }
 
 @test "exec --cwd: relative path is a usage error" {
@@ -880,13 +878,9 @@ nested_json() {
 }
 
 @test "exec --process nested 100000 levels deep: one line naming the file, the container is unchanged" {
-	start_and_snapshot
-	local f="$BATS_TEST_TMPDIR/process.json"
-	printf '{"args": ["true"], "cwd": "/", "x": %s}\n' "$(nested_json 100000)" >"$f"
-	run --separate-stderr box exec --process "$f" "$CID"
-	assert_box_error -255 "$f: invalid JSON at line 1, column "
+	exec_process_fails "{\"args\": [\"true\"], \"cwd\": \"/\", \"x\": $(nested_json 100000)}" \
+		"invalid JSON at line 1, column "
 	assert_regex "$stderr" 'nested deeper than [0-9]+ levels$'
-	assert_unchanged_and_nothing_left
 }
 
 @test "update --resources nested 100000 levels deep: one line naming the file" {

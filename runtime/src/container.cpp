@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,7 +16,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <cstring>
 #include <tuple>
 
 #include "bind_sources.hpp"
@@ -42,6 +40,7 @@
 #include "sysctl.hpp"
 #include "timestamp.hpp"
 #include "tty_relay.hpp"
+#include "unix_socket.hpp"
 
 namespace box {
 namespace {
@@ -113,18 +112,6 @@ void validate_for_create(const Spec& spec, const CreateOptions& opts, bool foreg
     if (spec.linux.seccomp) validate_seccomp(*spec.linux.seccomp);
     if (::geteuid() != 0 && !userns)
         throw Error("running without root needs a user namespace (see box spec --rootless)");
-}
-
-UniqueFd connect_console_socket(const std::string& path) {
-    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) throw_errno("creating a socket for --console-socket");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket " + quote(path) + ": path too long");
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        throw_errno("--console-socket " + quote(path));
-    return sock;
 }
 
 // Undo for a create that failed half-way: kill init, remove the cgroups box made and the
@@ -307,7 +294,8 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     auto cgroups = CgroupManager::for_create(spec.linux.cgroups_path, opts.id, systemd_cgroup_, rootless);
     UniqueFd console;
     bool relayed = spec.process->terminal && opts.console_socket.empty();
-    if (!opts.console_socket.empty()) console = connect_console_socket(opts.console_socket);
+    if (!opts.console_socket.empty())
+        console = connect_unix_socket(opts.console_socket, "--console-socket " + quote(opts.console_socket));
     if (relayed) {
         // The master comes back to us over a socketpair, and the pty starts at our terminal's size.
         int tv[2];

@@ -9,15 +9,11 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "capabilities.hpp"
 #include "cgroup_entry.hpp"
@@ -30,6 +26,7 @@
 #include "identity.hpp"
 #include "log.hpp"
 #include "namespaces.hpp"
+#include "passwd.hpp"
 #include "proc.hpp"
 #include "process.hpp"
 #include "rlimits.hpp"
@@ -37,6 +34,7 @@
 #include "security_labels.hpp"
 #include "signals.hpp"
 #include "tty_relay.hpp"
+#include "unix_socket.hpp"
 
 namespace box {
 namespace {
@@ -86,26 +84,15 @@ void resolve_user(const std::string& spec, User& user) {
     if (auto uid = numeric_id(name)) {
         user.uid = *uid;
     } else {
-        std::ifstream in("/etc/passwd");
-        std::string line;
-        bool found = false;
-        while (std::getline(in, line)) {
-            std::stringstream ss(line);
-            std::string f[4];
-            for (auto& x : f) std::getline(ss, x, ':');
-            if (f[0] != name) continue;
-            std::string what = "--user " + quote(name) + ":";
-            auto uid = id_field(f[2], what + " uid", "/etc/passwd");
-            auto gid = id_field(f[3], what + " gid", "/etc/passwd");
-            if (uid && gid) {
-                user.uid = *uid;
-                if (!gid_given) user.gid = *gid;
-                found = true;
-                break;
-            }
+        auto f = entry_named(name, {2, 3}, "/etc/passwd");
+        if (!f) throw Error("--user: unknown user " + quote(name) + " in the container's /etc/passwd");
+        std::string what = "--user " + quote(name) + ":";
+        user.uid = *id_field((*f)[2], what + " uid", "/etc/passwd");
+        uint32_t gid = *id_field((*f)[3], what + " gid", "/etc/passwd");
+        if (!gid_given) {
+            user.gid = gid;
+            return;
         }
-        if (!found) throw Error("--user: unknown user " + quote(name) + " in the container's /etc/passwd");
-        if (!gid_given) return;
     }
     if (!gid_given) {
         user.gid = user.uid == 0 ? 0 : user.gid;
@@ -115,17 +102,9 @@ void resolve_user(const std::string& spec, User& user) {
         user.gid = *gid;
         return;
     }
-    std::ifstream in("/etc/group");
-    std::string line;
-    while (std::getline(in, line)) {
-        std::stringstream ss(line);
-        std::string f[3];
-        for (auto& x : f) std::getline(ss, x, ':');
-        if (f[0] != group) continue;
-        if (auto gid = id_field(f[2], "--user " + quote(spec) + ": gid", "/etc/group")) {
-            user.gid = *gid;
-            return;
-        }
+    if (auto f = entry_named(group, {2}, "/etc/group")) {
+        user.gid = *id_field((*f)[2], "--user " + quote(spec) + ": gid", "/etc/group");
+        return;
     }
     throw Error("--user: unknown group " + quote(group) + " in the container's /etc/group");
 }
@@ -137,18 +116,6 @@ Process load_process_file(const std::string& path) {
     JsonReader r(doc, path);
     if (!doc.is_object()) r.fail(std::string("expected object, got ") + json_type_name(doc));
     return parse_process(r);
-}
-
-UniqueFd connect_socket(const std::string& path) {
-    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) throw_errno("--console-socket");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Error("--console-socket " + quote(path) + ": path too long");
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        throw_errno("--console-socket " + quote(path));
-    return sock;
 }
 
 }  // namespace
@@ -217,7 +184,8 @@ int Runtime::exec(const ExecOptions& opts) {
     const std::vector<std::string>& ns_types = st.namespaces;
 
     UniqueFd console, relay_socket;
-    if (!opts.console_socket.empty()) console = connect_socket(opts.console_socket);
+    if (!opts.console_socket.empty())
+        console = connect_unix_socket(opts.console_socket, "--console-socket " + quote(opts.console_socket));
     if (relayed) {
         int tv[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0) throw_errno("socketpair");

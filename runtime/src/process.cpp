@@ -4,7 +4,6 @@
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "identity.hpp"
 #include "passwd.hpp"
 #include "seccomp.hpp"
+#include "unix_socket.hpp"
 
 namespace box {
 namespace {
@@ -34,23 +34,6 @@ std::string env_value(const std::vector<std::string>& env, const std::string& ke
 std::string home_for(uint32_t uid) {
     auto entry = passwd_by_uid(uid);
     return entry ? entry->home : "/";
-}
-
-void send_fd(int sock, int fd) {
-    char dummy = 'x';
-    iovec iov{&dummy, 1};
-    alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = buf;
-    msg.msg_controllen = sizeof buf;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("sending the terminal to the console socket");
 }
 
 }  // namespace
@@ -79,7 +62,7 @@ void setup_terminal(const Process& p, int console_socket, bool relayed) {
         t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
         if (::tcsetattr(slave.get(), TCSANOW, &t) < 0) throw_errno("setting the terminal's mode");
     }
-    send_fd(console_socket, master.get());
+    send_with_fd(console_socket, "x", 1, master.get(), "sending the terminal to the console socket");
     master.reset();
     for (int fd = 0; fd < 3; ++fd)
         if (::dup2(slave.get(), fd) < 0) throw_errno("attaching the terminal to stdio");

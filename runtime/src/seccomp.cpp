@@ -5,11 +5,11 @@
 #include <sys/un.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "error.hpp"
 #include "log.hpp"
+#include "unix_socket.hpp"
 #include "version.hpp"
 
 namespace box {
@@ -212,38 +212,9 @@ void send_seccomp_listener(const Json& seccomp, int listener, pid_t pid, const J
     msg["state"] = state;
     std::string body = dump_json(msg);
 
-    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) throw_errno(what + ": creating a socket");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Error(what + ": socket path too long");
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    while (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        if (errno != EINTR) throw_errno(what + ": connecting");
+    UniqueFd sock = connect_unix_socket(path, what + ": connecting");
     // The fd goes with the first bytes; the rest of a long state may need more calls.
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    size_t sent = 0;
-    while (sent < body.size()) {
-        iovec iov{body.data() + sent, body.size() - sent};
-        msghdr m{};
-        m.msg_iov = &iov;
-        m.msg_iovlen = 1;
-        if (sent == 0) {
-            m.msg_control = control;
-            m.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&m);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
-        }
-        ssize_t n = ::sendmsg(sock.get(), &m, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno(what + ": sending the container process state");
-        }
-        sent += static_cast<size_t>(n);
-    }
+    send_with_fd(sock.get(), body.data(), body.size(), listener, what + ": sending the container process state");
 }
 
 std::string libseccomp_version() {

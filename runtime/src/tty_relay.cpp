@@ -4,15 +4,15 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
+#include <vector>
 
 #include "error.hpp"
+#include "unix_socket.hpp"
 
 namespace box {
 namespace {
@@ -194,25 +194,10 @@ std::optional<ConsoleSize> host_terminal_size() {
 
 UniqueFd receive_terminal(int sock) {
     char byte;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("receiving the container's terminal");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (n == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len != CMSG_LEN(sizeof(int)))
-        throw Error("the container's init sent no terminal");
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return UniqueFd(fd);
+    std::vector<UniqueFd> fds;
+    size_t n = receive_with_fds(sock, &byte, 1, fds, "receiving the container's terminal");
+    if (n == 0 || fds.size() != 1) throw Error("the container's init sent no terminal");
+    return std::move(fds[0]);
 }
 
 int relay_terminal(UniqueFd master, const sigset_t& signals, pid_t target, const ReapFn& reap) {

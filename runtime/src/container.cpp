@@ -432,7 +432,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     std::vector<std::string> dirs_before = st.cgroup_dirs;
     cgroups->place_init(child, spec.linux.resources);
     record_placement();
-    if (st.cgroup_dirs != dirs_before) store_.save(st);
+    if (st.cgroup_dirs != dirs_before) store_.save(st, /*init_recorded=*/true);
     // In its user namespace init may not reach a bind source that we can: once its mount
     // namespace exists, it asks for them with its root, and we open them there.
     if (bind_sources_opened_by_caller(spec)) {
@@ -465,7 +465,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     }
 
     st.phase = "created";
-    store_.save(st);
+    store_.save(st, /*init_recorded=*/true);
     if (!opts.pid_file.empty()) {
         write_pid_file(opts.pid_file, child);
         rollback.set_pid_file(opts.pid_file);  // only once it is ours

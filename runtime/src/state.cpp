@@ -130,7 +130,7 @@ UniqueFd StateStore::open_dir(const std::string& id, bool missing_ok) const {
     return fd;
 }
 
-void StateStore::save(const ContainerState& s) const {
+void StateStore::save(const ContainerState& s, bool init_recorded) const {
     Json j = {
         {"id", s.id},
         {"phase", s.phase},
@@ -149,7 +149,7 @@ void StateStore::save(const ContainerState& s) const {
     };
     if (s.personality) j["personality"] = *s.personality;
     UniqueFd d = open_dir(s.id);
-    if (s.pid > 0)
+    if (s.pid > 0 && !init_recorded)
         write_file_atomic_at(d.get(), "init", std::to_string(s.pid) + " " + std::to_string(s.pid_start_time) + "\n",
                              0600, Durability::Unsynced, Replace::Yes, dir(s.id) + "/init");
     write_file_atomic_at(d.get(), "state.json", dump_json(j), 0600, Durability::Unsynced, Replace::Yes,

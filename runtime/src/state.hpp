@@ -79,7 +79,9 @@ public:
     // Atomic (a reader sees the old or the new file) but not fsynced, like runc's: the
     // container's processes and cgroups do not survive a power loss either, and an
     // fsync on a disk-backed --root cost 1-17 ms per create here.
-    void save(const ContainerState& state) const;
+    // The init file (pid and start time, read by the other commands) is written with the
+    // first save that knows the pid; later saves of the same create pass init_recorded.
+    void save(const ContainerState& state, bool init_recorded = false) const;
     // Throws "container \"ID\" does not exist" or a clear error for a corrupt file.
     ContainerState load(const std::string& id) const;
     // The entries of --root that may be containers (directories, and symlinks to report).

@@ -13,6 +13,7 @@
 #   up       boot it and wait until `systemctl is-system-running` says running
 #   exec     run CMD inside (as root, in all its namespaces), stdio passed through
 #   status   print box's state of the container (exit 1 when it is not running)
+#   pid      print the pid of its systemd (PID 1 inside) as this host sees it
 #   down     SIGRTMIN+3 (systemd's halt), wait for a clean halt, remove the container
 # Environment:
 #   BOX_BIN               the box that boots systemd (default: build/box)
@@ -269,6 +270,7 @@ case "$cmd" in
     [[ "$st" == running ]]
     ;;
   down) down ;;
+  pid) box state "$ID" | jq -r .pid ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
     exit 2

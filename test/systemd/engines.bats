@@ -10,12 +10,16 @@
 # containers.conf; containerd (a private one, run as the transient service
 # boxtest-containerd-PID) its config, root, state, socket, FIFOs and the shim's
 # --runc-root. The image is the suite's rootfs (hack/oci-image.sh), loaded
-# into both.
+# into both. containerd's CRI plugin (the kubelet's side) is driven from here
+# by test/cri/cri.py through the socket, with SystemdCgroup = true in the
+# config of its runc and box runtime handlers.
 
 load host
 
 IMAGE=localhost/boxtest:latest
+PAUSE_IMAGE=localhost/box-pause:1
 ENGINE_TIMEOUT="${BOX_ENGINE_TIMEOUT:-60}"
+CRI_PYTHON="${K8S_PYTHON:-/usr/bin/python3}"
 
 setup_file() {
 	detect_systemd_host
@@ -31,7 +35,19 @@ setup_file() {
 		return 0
 	fi
 	setup_podman "$image"
+	# The pods' pause container: a shell that sleeps until SIGTERM.
+	if ! out=$("$REPO/hack/oci-image.sh" "$ROOTFS" "$BATS_FILE_TMPDIR/pause.tar" "$PAUSE_IMAGE" \
+		sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' 2>&1); then
+		echo "hack/oci-image.sh (pause) failed: $out" >"$BATS_FILE_TMPDIR/containerd.broken"
+		return 0
+	fi
 	setup_containerd "$image"
+	# The CRI socket as this host reaches it.
+	CRI_SOCK="$ENG_DIR/containerd/c.sock"
+	if [[ "${SYSTEMD_TEST_DIRECT:-0}" != 1 ]]; then
+		CRI_SOCK="/proc/$("$SYSTEMD_HOST" pid)/root$CRI_SOCK"
+	fi
+	export CRI_SOCK
 }
 
 # podman's containers.conf: the systemd cgroup manager, and no default
@@ -62,7 +78,6 @@ setup_containerd() {
 			version = 2
 			root = "$d/root"
 			state = "$d/state"
-			disabled_plugins = ["io.containerd.grpc.v1.cri"]
 			[grpc]
 			  address = "$d/c.sock"
 			[ttrpc]
@@ -73,6 +88,29 @@ setup_containerd() {
 			  address = ""
 			[plugins."io.containerd.internal.v1.opt"]
 			  path = "$d/opt"
+			[plugins."io.containerd.grpc.v1.cri"]
+			  sandbox_image = "$3"
+			  restrict_oom_score_adj = true
+			  enable_selinux = false
+			  disable_apparmor = true
+			  stream_server_address = "127.0.0.1"
+			  stream_server_port = "0"
+			  [plugins."io.containerd.grpc.v1.cri".containerd]
+			    default_runtime_name = "runc"
+			    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+			      runtime_type = "io.containerd.runc.v2"
+			      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+			        BinaryName = "$(command -v runc)"
+			        Root = "$d/cri-runc"
+			        SystemdCgroup = true
+			    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.box]
+			      runtime_type = "io.containerd.runc.v2"
+			      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.box.options]
+			        BinaryName = "$4"
+			        Root = "$d/cri-box"
+			        SystemdCgroup = true
+			  [plugins."io.containerd.grpc.v1.cri".cni]
+			    conf_dir = "$d/cni"
 		EOF
 		systemd-run --quiet --unit "$2" containerd --config "$d/config.toml"
 		for i in $(seq 100); do
@@ -80,8 +118,16 @@ setup_containerd() {
 			systemctl -q is-active "$2" || { journalctl -q -n 5 -u "$2"; exit 1; }
 			sleep 0.1
 		done
-		ctr -a "$d/c.sock" -n boxtest images import -' "$ENG_DIR" "$CTD_UNIT" <"$1" 2>&1) ||
-		echo "containerd did not start or import the image: $out" >"$BATS_FILE_TMPDIR/containerd.broken"
+		ctr -a "$d/c.sock" -n boxtest images import -' "$ENG_DIR" "$CTD_UNIT" "$PAUSE_IMAGE" "$(host_box)" <"$1" 2>&1) ||
+		{
+			echo "containerd did not start or import the image: $out" >"$BATS_FILE_TMPDIR/containerd.broken"
+			return 0
+		}
+	local tar
+	for tar in "$1" "$BATS_FILE_TMPDIR/pause.tar"; do
+		out=$(in_host 'ctr -a "$1/containerd/c.sock" -n k8s.io images import -' "$ENG_DIR" <"$tar" 2>&1) ||
+			echo "importing $tar for the CRI failed: $out" >"$BATS_FILE_TMPDIR/containerd.broken"
+	done
 }
 
 teardown_file() {
@@ -96,6 +142,10 @@ teardown_file() {
 	done
 	for id in $(cr containers ls -q 2>/dev/null); do
 		cr containers rm "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(cri ListPodSandbox 2>/dev/null | jq -r '.items[].id' 2>/dev/null); do
+		cri StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1 || true
+		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null 2>&1 || true
 	done
 	# Stopping the service ends containerd and any shim left in it.
 	in_host 'systemctl stop "$2" 2>/dev/null; systemctl reset-failed "$2" 2>/dev/null
@@ -264,4 +314,74 @@ containerd_task() {
 
 @test "containerd (runc shim, SystemdCgroup) with box as BinaryName: ctr run a task; its scope in system.slice comes and goes" {
 	containerd_task box
+}
+
+# --- containerd's CRI, SystemdCgroup = true (the kubelet's systemd driver) ----
+
+# cri METHOD [JSON]: one CRI call to this file's containerd (test/cri/cri.py).
+cri() {
+	CRI_GEN_DIR="$BATS_FILE_TMPDIR/cri-gen" timeout -k 5 "$((ENGINE_TIMEOUT + 10))" \
+		"$CRI_PYTHON" "$REPO/test/cri/cri.py" --socket "$CRI_SOCK" --timeout "$ENGINE_TIMEOUT" "$@" 3>&-
+}
+
+requires_cri_client() {
+	"$CRI_PYTHON" -c 'import grpc, grpc_tools' 2>/dev/null ||
+		skip "requires python3-grpcio and python3-grpc-tools (test/cri/cri.py)"
+}
+
+_units_gone() {
+	local u
+	for u in "$@"; do
+		[[ -z "$(host_units "$u")" ]] || return 1
+	done
+}
+
+# A pod (host network: no CNI) in the kubelet's kind of slice, whose
+# sandbox and container are scopes cri-containerd-ID.scope in it.
+cri_pod() {
+	requires_engine containerd
+	requires_cri_client
+	local handler=$1 slice="boxtest-p${NAME//-/}.slice"
+	local parent="/boxtest.slice/$slice" pod cid sandbox_config
+	sandbox_config=$(jq -cn --arg n "$NAME" --arg s "$slice" '{metadata: {name: $n, uid: $n, namespace: "boxtest"},
+		log_directory: "/tmp/\($n)-logs", linux: {cgroup_parent: $s,
+		security_context: {namespace_options: {network: 2}}}}')
+	pod=$(cri RunPodSandbox "$(jq -cn --argjson c "$sandbox_config" --arg h "$handler" '{config: $c, runtime_handler: $h}')" |
+		jq -r .pod_sandbox_id)
+	UNIT="cri-containerd-$pod.scope"
+	assert_equal "$(unit_prop ActiveState)" active
+	assert_equal "$(unit_prop ControlGroup)" "$parent/$UNIT"
+	cid=$(cri CreateContainer "$(jq -cn --arg p "$pod" --argjson c "$sandbox_config" --arg i "$IMAGE" '{pod_sandbox_id: $p,
+		config: {metadata: {name: "c"}, image: {image: $i}, command: ["sleep", "1000"], log_path: "c.log"},
+		sandbox_config: $c}')" | jq -r .container_id)
+	cri StartContainer "{\"container_id\": \"$cid\"}"
+	UNIT="cri-containerd-$cid.scope"
+	assert_equal "$(unit_prop ActiveState)" active
+	assert_equal "$(unit_prop Slice)" "$slice"
+	assert_equal "$(unit_prop Delegate)" yes
+	# The handler's runtime runs it: its state is under the handler's Root.
+	run in_host 'ls -A "$1/containerd/cri-$2/k8s.io"' "$ENG_DIR" "$handler"
+	assert_line "$cid"
+	run cri ExecSync "{\"container_id\": \"$cid\", \"cmd\": [\"sh\", \"-c\", \"grep ^1: /proc/self/cgroup\"], \"timeout\": 10}"
+	assert_success
+	assert_equal "$(jq -r .exit_code <<<"$output")" 0
+	[[ "$(jq -r .stdout <<<"$output")" == 1:*:"$parent/$UNIT" ]] || fail "the exec is not in $parent/$UNIT: $output"
+	cri StopContainer "{\"container_id\": \"$cid\", \"timeout\": 0}" >/dev/null
+	cri RemoveContainer "{\"container_id\": \"$cid\"}" >/dev/null
+	cri StopPodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
+	cri RemovePodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
+	retry 20 _units_gone "cri-containerd-$pod.scope" "cri-containerd-$cid.scope" ||
+		fail "left: $(host_units 'cri-containerd-*')"
+	run in_host 'ls -A "$1/containerd/cri-$2/k8s.io" 2>/dev/null' "$ENG_DIR" "$handler"
+	assert_output ""
+	# The slices the kubelet would have made and removed.
+	in_host 'systemctl stop "$1"' "$slice"
+}
+
+@test "containerd CRI (runc handler, SystemdCgroup = true) with runc: a pod's sandbox and container scopes come and go" {
+	cri_pod runc
+}
+
+@test "containerd CRI (box handler, SystemdCgroup = true) with box as BinaryName: a pod's sandbox and container scopes come and go" {
+	cri_pod box
 }

@@ -15,12 +15,15 @@ setup() {
 
 @test "systemd-host: no test unit is left in systemctl list-units" {
 	# boxtest-*: the driver's and containerd's scopes and services; libpod-*:
-	# podman's containers and their conmon scopes.
+	# podman's containers and their conmon scopes; cri-containerd-*: pods.
 	run host_units 'boxtest-*'
 	assert_success
 	assert_output ""
 	[[ "${SYSTEMD_TEST_DIRECT:-0}" != 1 ]] || return 0 # other podman containers may run there
 	run host_units 'libpod-*'
+	assert_success
+	assert_output ""
+	run host_units 'cri-containerd-*'
 	assert_success
 	assert_output ""
 }

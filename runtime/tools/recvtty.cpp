@@ -31,28 +31,22 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fd.hpp"
+#include "tool_support.hpp"
+#include "unix_socket.hpp"
 
 namespace {
 
 using box::UniqueFd;
+using namespace box::tools;
 
 constexpr int kTimeoutExit = 124;
-
-struct Failure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct Timeout : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-struct Usage : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-[[noreturn]] void fail_errno(const std::string& what) { throw Failure(what + ": " + std::strerror(errno)); }
 
 struct Options {
     std::optional<std::string> input;
@@ -62,12 +56,6 @@ struct Options {
     std::string socket_path;
     std::string out_file;
 };
-
-long now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 class Deadline {
 public:
@@ -107,35 +95,6 @@ void write_all(int fd, std::string_view data, const char* what) {
     }
 }
 
-sockaddr_un socket_address(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
-        throw Failure("socket path too long (" + std::to_string(path.size()) + " bytes): " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    return addr;
-}
-
-// Binds and listens under a temporary name, then renames it into place: once SOCKET_PATH
-// exists, connecting to it succeeds.
-UniqueFd listen_on(const std::string& path) {
-    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) fail_errno("socket");
-    std::string tmp = path + ".tmp" + std::to_string(::getpid());
-    sockaddr_un addr = socket_address(tmp);
-    ::unlink(tmp.c_str());
-    if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) fail_errno("bind " + tmp);
-    if (::listen(sock.get(), 1) < 0) {
-        ::unlink(tmp.c_str());
-        fail_errno("listen " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
-        ::unlink(tmp.c_str());
-        fail_errno("rename " + tmp + " to " + path);
-    }
-    return sock;
-}
-
 UniqueFd accept_one(int listener, const Deadline& deadline) {
     wait_readable(listener, deadline, "a connection on the console socket");
     UniqueFd conn(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
@@ -148,34 +107,10 @@ UniqueFd receive_fd(int conn, const Deadline& deadline) {
     for (;;) {
         wait_readable(conn, deadline, "the terminal fd");
         char data[256];
-        iovec iov{data, sizeof data};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail_errno("recvmsg");
-        }
-        UniqueFd received;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-                if (!received)
-                    received.reset(fd);
-                else
-                    ::close(fd);  // only the first fd is the terminal
-            }
-        }
-        if (received) return received;
+        std::vector<UniqueFd> fds;
+        size_t n = box::receive_with_fds(conn, data, sizeof data, fds, "recvmsg");
+        if (!fds.empty()) return std::move(fds.front());  // only the first fd is the terminal
         if (n == 0) throw Failure("the console socket was closed without sending a terminal fd");
-        if (msg.msg_flags & MSG_CTRUNC) throw Failure("recvmsg: control data truncated");
     }
 }
 
@@ -238,13 +173,7 @@ Options parse(int argc, char** argv) {
         } else if (a == "--winsize") {
             o.winsize_file = value("--winsize");
         } else if (a == "--wait-ms") {
-            std::string v = value("--wait-ms");
-            char* end = nullptr;
-            errno = 0;
-            long ms = std::strtol(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || errno != 0 || ms <= 0)
-                throw Usage("--wait-ms: not a positive number: " + v);
-            o.wait_ms = ms;
+            o.wait_ms = number_option("--wait-ms", value("--wait-ms"), 1);
         } else {
             throw Usage("unknown option " + a);
         }
@@ -262,7 +191,7 @@ int run(const Options& opts) {
     if (!out) fail_errno("opening " + opts.out_file);
     UniqueFd master;
     {
-        UniqueFd listener = listen_on(opts.socket_path);
+        UniqueFd listener = listen_on(opts.socket_path, 1);
         UniqueFd conn;
         try {
             conn = accept_one(listener.get(), deadline);

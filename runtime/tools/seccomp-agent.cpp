@@ -36,10 +36,13 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "tool_support.hpp"
+#include "unix_socket.hpp"
 
 namespace {
 
 using box::UniqueFd;
+using namespace box::tools;
 
 #if defined(__x86_64__)
 constexpr uint32_t kNativeArch = AUDIT_ARCH_X86_64;
@@ -49,16 +52,6 @@ constexpr uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
 constexpr uint32_t kNativeArch = 0;  // not checked
 #endif
 
-struct Failure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-struct Usage : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-[[noreturn]] void fail_errno(const std::string& what) { throw Failure(what + ": " + std::strerror(errno)); }
-
 struct Options {
     int mkdir_errno = EPERM;
     long wait_ms = 60000;
@@ -66,36 +59,12 @@ struct Options {
     std::string state_file;
 };
 
-long now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 bool is_mkdir(const seccomp_data& d) {
     if (kNativeArch != 0 && d.arch != kNativeArch) return false;
 #ifdef __NR_mkdir
     if (d.nr == __NR_mkdir) return true;
 #endif
     return d.nr == __NR_mkdirat;
-}
-
-// Binds and listens under a temporary name, then renames it into place.
-UniqueFd listen_on(const std::string& path) {
-    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sock) fail_errno("socket");
-    std::string tmp = path + ".tmp" + std::to_string(::getpid());
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (tmp.size() >= sizeof addr.sun_path) throw Failure("socket path too long: " + path);
-    std::memcpy(addr.sun_path, tmp.c_str(), tmp.size() + 1);
-    ::unlink(tmp.c_str());
-    if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) fail_errno("bind " + tmp);
-    if (::listen(sock.get(), 16) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
-        ::unlink(tmp.c_str());
-        fail_errno("listening on " + path);
-    }
-    return sock;
 }
 
 // Reads the container process state up to EOF (5 s at most) and the first fd sent with it.
@@ -108,30 +77,12 @@ UniqueFd receive_state(int conn, std::string& state) {
         if (r < 0) fail_errno("poll");
         if (r == 0) throw Failure("timed out reading the container process state");
         char buf[4096];
-        iovec iov{buf, sizeof buf};
-        alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail_errno("recvmsg");
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-                if (received)
-                    ::close(fd);  // "fds": ["seccompFd"]: the first one is the listener
-                else
-                    received.reset(fd);
-            }
-        }
+        std::vector<UniqueFd> fds;
+        size_t n = box::receive_with_fds(conn, buf, sizeof buf, fds, "recvmsg");
+        // "fds": ["seccompFd"]: the first one is the listener; the others are closed
+        if (!received && !fds.empty()) received = std::move(fds.front());
         if (n == 0) break;
-        state.append(buf, static_cast<size_t>(n));
+        state.append(buf, n);
         if (state.size() > (1 << 20)) throw Failure("container process state larger than 1 MiB");
     }
     if (!received) throw Failure("the runtime sent no fd with the container process state");
@@ -184,7 +135,7 @@ int run(const Options& opts) {
     if (!UniqueFd(::open(opts.state_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)))
         fail_errno("creating " + opts.state_file);
     Responder responder(opts.mkdir_errno);
-    UniqueFd sock = listen_on(opts.socket_path);
+    UniqueFd sock = listen_on(opts.socket_path, 16);
     std::vector<UniqueFd> listeners;
     for (;;) {
         std::vector<pollfd> fds{{sock.get(), POLLIN, 0}};
@@ -215,15 +166,6 @@ int run(const Options& opts) {
     return 0;
 }
 
-long number(const std::string& flag, const std::string& v, long min) {
-    char* end = nullptr;
-    errno = 0;
-    long n = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || errno != 0 || n < min)
-        throw Usage(flag + ": not a number >= " + std::to_string(min) + ": " + v);
-    return n;
-}
-
 Options parse(int argc, char** argv) {
     Options o;
     int i = 1;
@@ -231,9 +173,9 @@ Options parse(int argc, char** argv) {
         std::string a = argv[i];
         if (i + 1 >= argc) throw Usage(a + " needs a value");
         if (a == "--mkdir-errno")
-            o.mkdir_errno = static_cast<int>(std::min(number(a, argv[++i], 0), 4095L));
+            o.mkdir_errno = static_cast<int>(std::min(number_option(a, argv[++i], 0), 4095L));
         else if (a == "--wait-ms")
-            o.wait_ms = number(a, argv[++i], 1);
+            o.wait_ms = number_option(a, argv[++i], 1);
         else
             throw Usage("unknown option " + a);
     }

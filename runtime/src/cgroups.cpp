@@ -247,7 +247,8 @@ CgroupPlacement ContainerCgroup::create(const std::string& path, const std::opti
             }
             out.dirs.push_back(dir);
             if (leaf_made) out.created.push_back(dir);
-            if (frozen_dir(dir))
+            // Only the freezer (v1) and v2 hierarchies can freeze; the others have nothing to read.
+            if ((h.v2 || has(h.controllers, "freezer")) && frozen_dir(dir))
                 throw Error("linux.cgroupsPath: container's cgroup " + dir + " is frozen: thaw it first");
             if (!resources) continue;
             if (!leaf_made) {

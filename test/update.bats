@@ -13,11 +13,13 @@ setup() {
 teardown() {
 	local rc=0
 	box_teardown || rc=$?
-	# the realtime test's parent cgroup
-	local mp
-	if mp="$(cgroup_v1_mount cpu)" && [[ -d "$mp/boxtest-rt-$CID" ]]; then
-		find "$mp/boxtest-rt-$CID" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	fi
+	# the realtime test's parent cgroup: the test makes it in the cpu hierarchy,
+	# box and runc make it in the others (they leave the parents of a
+	# cgroupsPath they made, as runc does)
+	local d
+	for d in /sys/fs/cgroup/*/"boxtest-rt-$CID" /sys/fs/cgroup/"boxtest-rt-$CID"; do
+		[[ ! -d "$d" ]] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
 	return "$rc"
 }
 

@@ -395,6 +395,76 @@ box_and_runc_print() {
 	box_and_runc_print "$CID-b" "$(printf 'in-dir\n0')"
 }
 
+# join_user_namespace_of ID: the config joins the user namespace of container
+# ID by path, and keeps a new pid namespace (a Kubernetes pod with user
+# namespaces: each container joins the sandbox's). The mappings stay in the
+# config (runc 1.1 wants them) but do not apply.
+join_user_namespace_of() {
+	local ns
+	ns="/proc/$(container_pid "$1")/ns/user"
+	update_config ".linux.namespaces |= map(if .type == \"user\" then .path = \"$ns\" else . end)"
+	jq -e '.linux.namespaces | any(.type == "pid" and .path == null)' "$BUNDLE/config.json" >/dev/null ||
+		fail "the config has no new pid namespace"
+}
+
+# The new pid namespace must belong to the joined user namespace (box clones init
+# from inside it, as runc), else B's root may not mount proc there.
+@test "a container joining a user namespace by path with a new pid namespace has its own /proc (as runc)" {
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	let_in
+	start_container "$CID-a"
+	join_user_namespace_of "$CID-a"
+	# pid 1 is the container's shell, and the ids are A's
+	set_args sh -c 'echo $$; cat /proc/1/comm; id -u; read -r c h n </proc/self/uid_map; echo "$c $h $n"'
+	box_and_runc_print "$CID-b" "$(printf '1\nsh\n0\n0 %s %s' "$OWN_UID" "$OWN_SIZE")"
+}
+
+@test "exec and delete of a container joining a user namespace by path with a new pid namespace; nothing left" {
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	let_in
+	start_container "$CID-a"
+	join_user_namespace_of "$CID-a"
+	start_container "$CID-b"
+	local pid
+	pid="$(container_pid "$CID-b")"
+	[[ "$(readlink "/proc/$pid/ns/user")" == "$(readlink "/proc/$(container_pid "$CID-a")/ns/user")" ]] ||
+		fail "B's init is not in A's user namespace"
+	run --separate-stderr box exec "$CID-b" sh -c 'cat /proc/1/comm; id -u; set -- /proc/[0-9]*; echo $#'
+	assert_success
+	# B's own pid namespace: its sleep and the exec'd sh
+	assert_output "$(printf 'sleep\n0\n2')"
+	run --separate-stderr box state "$CID-b"
+	assert_success
+	[[ "$(jq -r .pid <<<"$output")" == "$pid" && "$(jq -r .status <<<"$output")" == running ]] ||
+		fail "state: $output"
+	box kill "$CID-b" KILL
+	wait_for_status "$CID-b" stopped
+	box delete "$CID-b"
+	box delete --force "$CID-a"
+	assert_nothing_left
+}
+
+# box takes the ids of the joined user namespace as they are; runc 1.1 wants
+# mappings in the config all the same (README, "Differences from runc").
+@test "a container joining a user namespace by path needs no uidMappings (runc 1.1 refuses)" {
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	let_in
+	start_container "$CID-a"
+	join_user_namespace_of "$CID-a"
+	update_config 'del(.linux.uidMappings, .linux.gidMappings)'
+	set_args sh -c 'echo $$; id -u'
+	run --separate-stderr box run --bundle "$BUNDLE" "$CID-b"
+	assert_success
+	assert_output "$(printf '1\n0')"
+	runc_available || return 0
+	run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-b-runc"
+	assert_failure
+	[[ "$stderr" == *"User namespaces enabled, but no uid mappings found"* ]] || fail "runc said: $stderr"
+}
+
 @test "a bind source that does not exist, with a user namespace: one line naming it, nothing left" {
 	wide_ids
 	map_root "$WIDE_UID" "$WIDE_GID" 65536

@@ -30,6 +30,7 @@
 #include "handshake.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
+#include "joined_user_namespace.hpp"
 #include "log.hpp"
 #include "mounts.hpp"
 #include "namespaces.hpp"
@@ -365,11 +366,23 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
     // Init is born in its v2 cgroup and moves itself into the v1 ones (cgroup_entry.hpp).
     CgroupEntry cgroup_entry = CgroupEntry::prepare(st.cgroup_dirs);
     std::fflush(nullptr);
-    pid_t child = clone_into_cgroup(static_cast<uint64_t>(clone_flags), cgroup_entry.v2_dir_fd());
-    bool born_in_cgroup = child >= 0;
-    if (!born_in_cgroup)
-        child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
-    if (child < 0) throw_errno("creating the container process");
+    // A new pid namespace beside a user namespace joined by path must belong to that one (as
+    // in runc), else init may not mount proc there: init is cloned from inside it.
+    bool clone_in_joined_userns = (clone_flags & CLONE_NEWPID) && userns && !userns->path.empty();
+    pid_t child = -1;
+    bool born_in_cgroup = false;
+    if (clone_in_joined_userns) {
+        ClonedInit init =
+            clone_in_user_namespace(*userns, static_cast<uint64_t>(clone_flags), cgroup_entry.v2_dir_fd());
+        child = init.pid;
+        born_in_cgroup = init.born_in_cgroup;
+    } else {
+        child = clone_into_cgroup(static_cast<uint64_t>(clone_flags), cgroup_entry.v2_dir_fd());
+        born_in_cgroup = child >= 0;
+        if (!born_in_cgroup)
+            child = static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+        if (child < 0) throw_errno("creating the container process");
+    }
     if (child == 0) {
         parent_sock.reset();
         InitContext ctx;
@@ -382,6 +395,7 @@ pid_t Runtime::create_container(const CreateOptions& opts, bool wait_for_start, 
         ctx.cgroup_dirs = st.cgroup_dirs;
         ctx.cgroup_entry = &cgroup_entry;
         ctx.unshare_flags = unshare_flags;
+        ctx.in_joined_user_ns = clone_in_joined_userns;
         ctx.preserve_fds = opts.preserve_fds;
         ctx.rootless = rootless;
         ctx.hook_state = oci_state_json(st, Status::Creating);

@@ -65,7 +65,7 @@ void run_container_init(const InitContext& ctx) {
         hook_state["pid"] = go_info.value("pid", 0);
         for (const auto& ns : spec.linux.namespaces)
             if (!ns.path.empty() && ns.type == "user") {
-                join_namespace(ns);
+                if (!ctx.in_joined_user_ns) join_namespace(ns);
                 setgroups_allowed = !setgroups_denied();
             }
         // Root of the user namespace, new or joined (as runc): our host ids may not be mapped

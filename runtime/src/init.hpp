@@ -19,6 +19,7 @@ struct InitContext {
     std::vector<std::string> cgroup_dirs;
     CgroupEntry* cgroup_entry = nullptr;  // init moves itself into the v1 cgroups through it
     int unshare_flags = 0;                // namespaces still to create after the handshake
+    bool in_joined_user_ns = false;       // born in the user namespace of linux.namespaces' path
     unsigned preserve_fds = 0;            // fds 3.. passed on to the process
     bool rootless = false;                // run by an unprivileged user
     Json hook_state;                      // OCI state for hooks run by init (pid filled in by the parent)

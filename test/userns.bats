@@ -376,9 +376,8 @@ box_and_runc_print() {
 	box_and_runc_print "$CID" "$(printf 'in-dir\nin-dir\na-file\na-file\n0')"
 }
 
-# B joins A's user namespace, and A's pid namespace: box creates a new pid
-# namespace before init joins the user namespace, so it would belong to the
-# host's user namespace, where B's root may not mount proc.
+# B joins A's user namespace, and A's pid namespace (with a new pid namespace:
+# the tests below).
 @test "a bind source under a 0700 directory reaches a container that joins a user namespace by path (as runc)" {
 	requires root # rootless, joining A's pid namespace needs CAP_SYS_ADMIN in the host's user namespace
 	wide_ids
@@ -463,6 +462,15 @@ join_user_namespace_of() {
 	run --separate-stderr runc_ref run --bundle "$(runc_bundle)" "$CID-b-runc"
 	assert_failure
 	[[ "$stderr" == *"User namespaces enabled, but no uid mappings found"* ]] || fail "runc said: $stderr"
+}
+
+# The intermediate child that joins the user namespace reports the kernel's
+# refusal (one's own user namespace cannot be joined: EINVAL).
+@test "a user namespace path that cannot be joined, with a new pid namespace: one line naming it, nothing left" {
+	own_ids
+	map_root "$OWN_UID" "$OWN_GID" "$OWN_SIZE"
+	update_config '.linux.namespaces |= map(if .type == "user" then .path = "/proc/self/ns/user" else . end)'
+	create_fails 'joining user namespace "/proc/self/ns/user": Invalid argument'
 }
 
 @test "a bind source that does not exist, with a user namespace: one line naming it, nothing left" {
